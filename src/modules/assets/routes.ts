@@ -1,0 +1,3 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../server/http';
+export function registerAssetRoutes(_app: FastifyInstance, _deps: AppDeps) {}

@@ -1,0 +1,50 @@
+import type { Tx } from '../../platform/context';
+import { containsText } from '../../platform/sqlutil';
+import type { SitesTable } from '../../platform/schema';
+import type { Site, SiteInput } from './schemas';
+
+export function toSite(r: SitesTable): Site {
+  return {
+    id: r.id, name: r.name, address: r.address, postcode: r.postcode,
+    latitude: r.latitude === null ? null : Number(r.latitude), longitude: r.longitude === null ? null : Number(r.longitude),
+    sensitive: !!r.sensitive, sensitiveReason: r.sensitive ? r.sensitive_reason : null,
+    siteType: r.site_type as Site['siteType'], createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+export function siteColumns(s: SiteInput) {
+  return {
+    name: s.name, name_key: s.name.toLowerCase(), address: s.address, postcode: s.postcode,
+    latitude: s.latitude, longitude: s.longitude, sensitive: s.sensitive ? 1 : 0,
+    sensitive_reason: s.sensitive ? s.sensitiveReason : null, site_type: s.siteType,
+  };
+}
+
+export async function findSite(tx: Tx, orgId: string, id: string) {
+  return tx.selectFrom('sites').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findSiteByName(tx: Tx, orgId: string, name: string) {
+  return tx.selectFrom('sites').select(['id']).where('org_id', '=', orgId).where('name_key', '=', name.toLowerCase()).executeTakeFirst();
+}
+
+export async function listSites(tx: Tx, orgId: string, opts: { q?: string; sensitive?: boolean; after?: { v: string; id: string }; limit: number }) {
+  let query = tx.selectFrom('sites').selectAll().where('org_id', '=', orgId);
+  if (opts.q) query = query.where(containsText('name_key', opts.q));
+  if (opts.sensitive !== undefined) query = query.where('sensitive', '=', opts.sensitive ? 1 : 0);
+  if (opts.after) query = query.where((eb) => eb(eb.refTuple('name_key', 'id'), '>', eb.tuple(opts.after!.v, opts.after!.id)));
+  return query.orderBy('name_key').orderBy('id').limit(opts.limit + 1).execute();
+}
+
+export async function countAssetsAtSite(tx: Tx, orgId: string, siteId: string): Promise<number> {
+  const r = await tx.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId).where('site_id', '=', siteId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Ids among `ids` that are sites of this organisation. */
+export async function existingSiteIds(tx: Tx, orgId: string, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await tx.selectFrom('sites').select('id').where('org_id', '=', orgId).where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import type { Config, DbKind } from './config';
+import type { DB } from './schema';
+import { migrateToLatest } from './migrations';
+
+export interface Database {
+  db: Kysely<DB>;
+  kind: DbKind;
+  close(): Promise<void>;
+  /** Where the data lives, for logs: a file path or the URL without its password. */
+  describe: string;
+}
+
+// PostgreSQL returns COUNT(*) and BIGINT as strings; parse int8 to numbers (counts stay far below 2^53).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function openSqlite(file: string): Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, kind: 'sqlite', describe: file, close: () => db.destroy() };
+}
+
+export function openPostgres(url: string, poolSize = 10): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', describe: url.replace(/:[^:@/]*@/, ':***@'), close: () => db.destroy() };
+}
+
+export function openDatabase(config: Config): Database {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openSqlite(path.join(config.dataDir, 'sightline.db'));
+}
+
+export async function migrate(database: Database): Promise<string[]> {
+  return migrateToLatest(database.db, database.kind);
+}

@@ -1,0 +1,204 @@
+import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
+import type { DbKind } from './config';
+
+// One migration set for both databases. Only portable column types are used (text, integer,
+// double precision), so the schema-parity test can compare SQLite and PostgreSQL column by column.
+
+type Up = (db: Kysely<any>, kind: DbKind) => Promise<void>;
+
+const ts = (c: any) => c.notNull();
+
+const m0001: Up = async (db, kind) => {
+  await db.schema.createTable('organisations')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('slug', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .execute();
+
+  await db.schema.createTable('users')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('email', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('password_hash', 'text', (c) => c.notNull())
+    .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'text', ts)
+    .execute();
+
+  await db.schema.createTable('memberships')
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin','manager','engineer','viewer')`))
+    .addColumn('created_at', 'text', ts)
+    .addPrimaryKeyConstraint('memberships_pk', ['user_id', 'org_id'])
+    .execute();
+  await db.schema.createIndex('memberships_org_idx').on('memberships').columns(['org_id']).execute();
+
+  await db.schema.createTable('sessions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('current_org_id', 'text', (c) => c.references('organisations.id').onDelete('set null'))
+    .addColumn('csrf_token', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('expires_at', 'text', ts)
+    .addColumn('last_seen_at', 'text', ts)
+    .addColumn('revoked_at', 'text')
+    .addColumn('user_agent', 'text')
+    .addColumn('ip', 'text')
+    .execute();
+  await db.schema.createIndex('sessions_user_idx').on('sessions').columns(['user_id']).execute();
+
+  await db.schema.createTable('api_tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin','manager','engineer','viewer')`))
+    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('last_used_at', 'text')
+    .addColumn('revoked_at', 'text')
+    .execute();
+  await db.schema.createIndex('api_tokens_org_idx').on('api_tokens').columns(['org_id']).execute();
+
+  await db.schema.createTable('sites')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name_key', 'text', (c) => c.notNull())
+    .addColumn('address', 'text')
+    .addColumn('postcode', 'text')
+    .addColumn('latitude', 'double precision')
+    .addColumn('longitude', 'double precision')
+    .addColumn('sensitive', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('sensitive_reason', 'text')
+    .addColumn('site_type', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('updated_at', 'text', ts)
+    .execute();
+  await db.schema.createIndex('sites_org_name_uq').on('sites').columns(['org_id', 'name_key']).unique().execute();
+
+  await db.schema.createTable('networks')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name_key', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('core','isolated','internet-facing','standalone')`))
+    .addColumn('cidrs', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('updated_at', 'text', ts)
+    .execute();
+  await db.schema.createIndex('networks_org_name_uq').on('networks').columns(['org_id', 'name_key']).unique().execute();
+
+  await db.schema.createTable('network_sites')
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id').onDelete('cascade'))
+    .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('network_sites_pk', ['network_id', 'site_id'])
+    .execute();
+  await db.schema.createIndex('network_sites_site_idx').on('network_sites').columns(['site_id']).execute();
+
+  await db.schema.createTable('systems')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name_key', 'text', (c) => c.notNull())
+    .addColumn('purpose', 'text', (c) => c.notNull())
+    .addColumn('owner', 'text', (c) => c.notNull())
+    .addColumn('operator', 'text')
+    .addColumn('retention_days', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('updated_at', 'text', ts)
+    .execute();
+  await db.schema.createIndex('systems_org_name_uq').on('systems').columns(['org_id', 'name_key']).unique().execute();
+
+  await db.schema.createTable('system_sites')
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('system_id', 'text', (c) => c.notNull().references('systems.id').onDelete('cascade'))
+    .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('system_sites_pk', ['system_id', 'site_id'])
+    .execute();
+  await db.schema.createIndex('system_sites_site_idx').on('system_sites').columns(['site_id']).execute();
+
+  await db.schema.createTable('assets')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('camera','nvr','dvr','encoder','vms-server','switch','other')`))
+    .addColumn('manufacturer', 'text')
+    .addColumn('manufacturer_key', 'text', (c) => c.notNull())
+    .addColumn('model', 'text')
+    .addColumn('model_key', 'text', (c) => c.notNull())
+    .addColumn('serial', 'text')
+    .addColumn('firmware', 'text')
+    .addColumn('mac', 'text')
+    .addColumn('ip', 'text')
+    .addColumn('network_id', 'text', (c) => c.references('networks.id').onDelete('set null'))
+    .addColumn('site_id', 'text', (c) => c.references('sites.id').onDelete('set null'))
+    .addColumn('system_id', 'text', (c) => c.references('systems.id').onDelete('set null'))
+    .addColumn('install_date', 'text')
+    .addColumn('warranty_end', 'text')
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('in-service','faulty','removed','replacement-planned')`))
+    .addColumn('location', 'text')
+    .addColumn('notes', 'text')
+    .addColumn('search_text', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('updated_at', 'text', ts)
+    .execute();
+  // Each list filter and sort is served by an (org_id, column, id) index so keyset pages stay fast at 1M rows.
+  for (const col of ['site_id', 'network_id', 'system_id', 'kind', 'status', 'manufacturer_key', 'model_key', 'updated_at']) {
+    await db.schema.createIndex(`assets_org_${col}_idx`).on('assets').columns(['org_id', col, 'id']).execute();
+  }
+  await db.schema.createIndex('assets_org_id_idx').on('assets').columns(['org_id', 'id']).execute();
+  await db.schema.createIndex('assets_org_serial_uq').on('assets').columns(['org_id', 'serial']).unique()
+    .where(sql.ref('serial'), 'is not', null).execute();
+  await db.schema.createIndex('assets_org_mac_idx').on('assets').columns(['org_id', 'mac']).execute();
+
+  await db.schema.createTable('audit_events')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.references('organisations.id').onDelete('cascade'))
+    .addColumn('at', 'text', ts)
+    .addColumn('actor_type', 'text', (c) => c.notNull())
+    .addColumn('actor_id', 'text')
+    .addColumn('actor_label', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('object_type', 'text', (c) => c.notNull())
+    .addColumn('object_id', 'text')
+    .addColumn('summary', 'text', (c) => c.notNull())
+    .addColumn('before_json', 'text')
+    .addColumn('after_json', 'text')
+    .execute();
+  await db.schema.createIndex('audit_org_idx').on('audit_events').columns(['org_id', 'id']).execute();
+  await db.schema.createIndex('audit_object_idx').on('audit_events').columns(['object_type', 'object_id', 'id']).execute();
+
+  // The audit trail is append-only: the database itself refuses edits, whatever the application does.
+  if (kind === 'sqlite') {
+    await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`.execute(db);
+    await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events WHEN (SELECT count(*) FROM organisations WHERE id = OLD.org_id) > 0 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`.execute(db);
+  } else {
+    await sql`CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM organisations WHERE id = OLD.org_id) THEN RETURN OLD; END IF;
+        RAISE EXCEPTION 'audit_events is append-only';
+      END $$`.execute(db);
+    await sql`CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()`.execute(db);
+  }
+};
+
+const all: Record<string, Up> = { '0001_estate_register': m0001 };
+
+class CodeMigrations implements MigrationProvider {
+  constructor(private kind: DbKind) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of Object.entries(all)) out[name] = { up: (db) => up(db, this.kind) };
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,71 @@
+// Row types for Kysely. Timestamps are ISO-8601 UTC text and dates are YYYY-MM-DD text on both databases,
+// and flags are 0/1 integers, so the same rows come back from SQLite and PostgreSQL.
+
+export interface OrganisationsTable { id: string; slug: string; name: string; created_at: string }
+
+export interface UsersTable {
+  id: string; email: string; name: string; password_hash: string;
+  must_change_password: number; disabled: number; created_at: string;
+}
+
+export interface MembershipsTable { user_id: string; org_id: string; role: string; created_at: string }
+
+export interface SessionsTable {
+  id: string; user_id: string; current_org_id: string | null; csrf_token: string;
+  created_at: string; expires_at: string; last_seen_at: string; revoked_at: string | null;
+  user_agent: string | null; ip: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string; org_id: string; name: string; role: string; token_hash: string;
+  created_at: string; created_by: string; last_used_at: string | null; revoked_at: string | null;
+}
+
+export interface SitesTable {
+  id: string; org_id: string; name: string; name_key: string; address: string | null; postcode: string | null;
+  latitude: number | null; longitude: number | null; sensitive: number; sensitive_reason: string | null;
+  site_type: string; created_at: string; updated_at: string;
+}
+
+export interface NetworksTable {
+  id: string; org_id: string; name: string; name_key: string; kind: string; cidrs: string;
+  created_at: string; updated_at: string;
+}
+
+export interface NetworkSitesTable { org_id: string; network_id: string; site_id: string }
+
+export interface SystemsTable {
+  id: string; org_id: string; name: string; name_key: string; purpose: string; owner: string; operator: string | null;
+  retention_days: number; created_at: string; updated_at: string;
+}
+
+export interface SystemSitesTable { org_id: string; system_id: string; site_id: string }
+
+export interface AssetsTable {
+  id: string; org_id: string; kind: string; manufacturer: string | null; manufacturer_key: string;
+  model: string | null; model_key: string; serial: string | null; firmware: string | null; mac: string | null;
+  ip: string | null; network_id: string | null; site_id: string | null; system_id: string | null;
+  install_date: string | null; warranty_end: string | null; status: string; location: string | null;
+  notes: string | null; search_text: string; created_at: string; updated_at: string;
+}
+
+export interface AuditEventsTable {
+  id: string; org_id: string | null; at: string; actor_type: string; actor_id: string | null; actor_label: string;
+  action: string; object_type: string; object_id: string | null; summary: string;
+  before_json: string | null; after_json: string | null;
+}
+
+export interface DB {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  sites: SitesTable;
+  networks: NetworksTable;
+  network_sites: NetworkSitesTable;
+  systems: SystemsTable;
+  system_sites: SystemSitesTable;
+  assets: AssetsTable;
+  audit_events: AuditEventsTable;
+}

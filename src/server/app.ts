@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { AppError } from '../platform/errors';
+import { buildStylesheet, createViews, GOVUK_DIST } from './views';
+import { loadSession } from './auth';
+import { sendError, type AppDeps } from './http';
+import { registerAccountRoutes } from '../modules/users/routes';
+import { registerSiteRoutes } from '../modules/sites/routes';
+import { registerNetworkRoutes } from '../modules/networks/routes';
+import { registerSystemRoutes } from '../modules/systems/routes';
+import { registerAssetRoutes } from '../modules/assets/routes';
+import { registerAuditRoutes } from '../modules/audit/routes';
+import { registerOverviewRoutes } from '../modules/organisations/routes';
+import { registerDocsRoutes } from './docs';
+import type { Database } from '../platform/db';
+import type { Config } from '../platform/config';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function createApp(database: Database, config: Config, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ? { level: config.logLevel } : false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // Fastify's own schema errors are not used: every input is validated by zod in the services.
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const deps: AppDeps = { db: database.db, dbKind: database.kind, config, views: createViews() };
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'form-action': ["'self'"] } },
+    hsts: config.secureCookies === true,
+  });
+  await app.register(rateLimit, { global: false });
+
+  app.decorateRequest('session', null);
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/assets/') || req.url.startsWith('/static/') || req.url.startsWith('/api/')) return;
+    req.session = await loadSession(deps.db, req);
+  });
+
+  // Static files: GOV.UK Frontend's images and script, and the stylesheet with Sightline's branding.
+  await app.register(fastifyStatic, { root: path.join(GOVUK_DIST, 'govuk/assets'), prefix: '/assets/', decorateReply: false, index: false });
+  const stylesheet = buildStylesheet();
+  const frontendJs = fs.readFileSync(path.join(GOVUK_DIST, 'govuk/govuk-frontend.min.js'));
+  const initJs = fs.readFileSync(new URL('./views/init.mjs', import.meta.url));
+  app.get('/static/sightline.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
+  app.get('/static/govuk-frontend.min.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(frontendJs));
+  app.get('/static/init.mjs', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(initJs));
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await deps.db.selectFrom('organisations').select('id').limit(1).execute();
+      return { status: 'ok', db: deps.dbKind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', db: deps.dbKind });
+    }
+  });
+
+  registerAccountRoutes(app, deps);
+  registerOverviewRoutes(app, deps);
+  registerSiteRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
+  registerSystemRoutes(app, deps);
+  registerAssetRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerDocsRoutes(app, deps);
+
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, deps, new AppError(404, 'not_found', req.url.startsWith('/api/') ? `No API route ${req.method} ${req.url.split('?')[0]}` : 'If you typed the web address, check it is correct.')));
+
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err instanceof AppError) return sendError(req, reply, deps, err);
+    // Fastify's own request errors, reworded for people.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, deps, new AppError(413, 'body_too_large', `The request body is larger than the ${BODY_LIMIT / 1024} KiB limit`));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(req, reply, deps, new AppError(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json'));
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is empty; send a JSON object'));
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is not valid JSON'));
+    if (err.statusCode === 429) return sendError(req, reply, deps, new AppError(429, 'rate_limited', 'Too many attempts. Wait a minute and try again.'));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(req, reply, deps, new AppError(err.statusCode, 'bad_request', err.message));
+    req.log.error(err);
+    return sendError(req, reply, deps, new AppError(500, 'internal', 'Sorry, there is a problem with the service. Try again later.'));
+  });
+
+  return app;
+}

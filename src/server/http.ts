@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type nunjucks from 'nunjucks';
+import type { Config, DbKind } from '../platform/config';
+import { can, requirePermission, type OrgContext, type Permission } from '../platform/context';
+import { AppError, ValidationError } from '../platform/errors';
+import type { DB } from '../platform/schema';
+import { checkCsrf, cookieOptions, membershipsOf, orgContextForSession, orgContextForToken, type PageOrg } from './auth';
+import { registerOperation, type OperationDoc } from './openapi';
+
+export interface AppDeps { db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment }
+
+export interface PageCtx {
+  ctx: OrgContext;
+  org: PageOrg;
+  base: string;
+  render(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
+  redirect(path: string, flash?: string): FastifyReply;
+}
+
+const FLASH_COOKIE = 'sl_flash';
+type Method = 'GET' | 'POST';
+
+function navFor(org: PageOrg, path: string) {
+  const base = `/o/${org.slug}`;
+  const items = [
+    { href: base, text: 'Overview' },
+    { href: `${base}/sites`, text: 'Sites' },
+    { href: `${base}/networks`, text: 'Networks' },
+    { href: `${base}/systems`, text: 'Systems' },
+    { href: `${base}/assets`, text: 'Assets' },
+  ];
+  if (can(org.role, 'audit:read')) items.push({ href: `${base}/audit`, text: 'Audit trail' });
+  // The longest matching prefix is the current section.
+  const current = items.filter((i) => path === i.href || path.startsWith(`${i.href}/`)).sort((a, b) => b.href.length - a.href.length)[0];
+  return items.map((i) => ({ ...i, active: i === current, current: i === current }));
+}
+
+/** Turns a field→message map into the GOV.UK error summary list, linking each message to its field. */
+export function errorList(fields: Record<string, string> | undefined) {
+  return Object.entries(fields ?? {}).map(([k, text]) => ({ text, href: `#${k.split('.')[0]}` }));
+}
+
+/** Renders a page with everything the layout needs (user, organisation, navigation, CSRF token, flash message). */
+export function renderPage(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
+  const flash = req.cookies[FLASH_COOKIE];
+  if (flash) reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  const org = data.org as PageOrg | undefined;
+  const html = deps.views.render(template, {
+    user: req.session ? { email: req.session.email, name: req.session.name } : null,
+    csrfToken: req.session?.csrfToken ?? data.csrfToken,
+    cspNonce: (reply as any).cspNonce?.script,
+    nav: org ? navFor(org, req.url.split('?')[0]) : [],
+    flash: flash ? decodeURIComponent(flash).slice(0, 200) : null,
+    ...data,
+    errorList: data.errors ? errorList(data.errors as Record<string, string>) : [],
+  });
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
+export function setFlash(reply: FastifyReply, message: string) {
+  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+}
+
+/** Registers a page inside an organisation (`/o/:slug/...`): signed-in members only, CSRF-checked when it changes things. */
+export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, path: string, permission: Permission,
+  handler: (req: FastifyRequest, reply: FastifyReply, p: PageCtx) => Promise<unknown>) {
+  app.route({
+    method, url: `/o/:slug${path}`,
+    handler: async (req, reply) => {
+      if (!req.session) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`, 303);
+      if (req.session.mustChangePassword) return reply.redirect('/account/password', 303);
+      if (method === 'POST') checkCsrf(req);
+      const { ctx, org } = await orgContextForSession(deps.db, req.session, (req.params as any).slug);
+      requirePermission(ctx, permission);
+      if (req.session.currentOrgId !== org.id) {
+        await deps.db.updateTable('sessions').set({ current_org_id: org.id }).where('id', '=', req.session.idHash).execute();
+      }
+      const memberships = await membershipsOf(deps.db, req.session.userId);
+      const base = `/o/${org.slug}`;
+      const p: PageCtx = {
+        ctx, org, base,
+        render: (template, data = {}, status = 200) => renderPage(deps, req, reply, template, { org, memberships, base, ...data }, status),
+        redirect: (to, flash) => { if (flash) setFlash(reply, flash); return reply.redirect(to, 303); },
+      };
+      return handler(req, reply, p);
+    },
+  });
+}
+
+/** Registers an API operation under /api/v1: bearer token only (no cookies, so no CSRF exposure), JSON in and out. */
+export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, doc: OperationDoc,
+  handler: (req: FastifyRequest, ctx: OrgContext, reply: FastifyReply) => Promise<unknown>) {
+  registerOperation(method, `/api/v1${path}`, doc);
+  app.route({
+    method, url: `/api/v1${path}`,
+    handler: async (req, reply) => {
+      const ctx = await orgContextForToken(deps.db, req);
+      const result = await handler(req, ctx, reply);
+      if (reply.sent) return reply;
+      if (result === undefined) return reply.code(204).send();
+      return reply.code(doc.status ?? 200).send(result);
+    },
+  });
+}
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, err: AppError) {
+  if (req.url.startsWith('/api/') || req.url.startsWith('/healthz')) {
+    return reply.code(err.status).type('application/json').send({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } });
+  }
+  const titles: Record<number, string> = { 400: 'There is a problem with your request', 401: 'Sign in to continue', 403: 'You cannot do this', 404: 'Page not found', 409: 'This cannot be done yet', 413: 'That was too large', 422: 'There is a problem', 429: 'Too many attempts' };
+  const message = err instanceof ValidationError ? Object.values(err.fields ?? {}).join('. ') : err.message;
+  return renderPage(deps, req, reply, 'error.njk', { title: titles[err.status] ?? 'Sorry, there is a problem', message }, err.status);
+}
+
+export { cookieOptions };
+
+/**
+ * Runs a form's action; on bad input re-renders the form with the GOV.UK error summary instead of losing
+ * what the person typed. Anything else (not found, forbidden) goes to the error page.
+ */
+export async function submitForm(p: PageCtx, action: () => Promise<{ to: string; flash: string }>,
+  rerender: (errors: Record<string, string>, status: number) => FastifyReply) {
+  try {
+    const { to, flash } = await action();
+    return p.redirect(to, flash);
+  } catch (e) {
+    if (e instanceof AppError && e.fields && (e.status === 422 || e.status === 409)) return rerender(e.fields, e.status);
+    throw e;
+  }
+}
+
+/** Query-string and JSON-body guards shared by the API routes. */
+export function jsonBody(req: FastifyRequest): unknown {
+  const ct = req.headers['content-type'] ?? '';
+  if (!ct.startsWith('application/json')) throw new AppError(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
+  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw new AppError(400, 'malformed_json', 'The request body must be a JSON object');
+  return req.body;
+}

@@ -1,0 +1,2 @@
+import { initAll } from '/static/govuk-frontend.min.js';
+initAll();
