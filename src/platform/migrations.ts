@@ -156,7 +156,7 @@ const m0001: Up = async (db, kind) => {
 
   await db.schema.createTable('audit_events')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('org_id', 'text', (c) => c.references('organisations.id').onDelete('cascade'))
+    .addColumn('org_id', 'text', (c) => c.references('organisations.id'))
     .addColumn('at', 'text', ts)
     .addColumn('actor_type', 'text', (c) => c.notNull())
     .addColumn('actor_id', 'text')
@@ -171,16 +171,14 @@ const m0001: Up = async (db, kind) => {
   await db.schema.createIndex('audit_org_idx').on('audit_events').columns(['org_id', 'id']).execute();
   await db.schema.createIndex('audit_object_idx').on('audit_events').columns(['object_type', 'object_id', 'id']).execute();
 
-  // The audit trail is append-only: the database itself refuses edits, whatever the application does.
+  // The audit trail is append-only: the database itself refuses edits and deletions, whatever the application
+  // does. (So an organisation with history cannot be hard-deleted either; that is deliberate.)
   if (kind === 'sqlite') {
     await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`.execute(db);
-    await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events WHEN (SELECT count(*) FROM organisations WHERE id = OLD.org_id) > 0 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`.execute(db);
+    await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END`.execute(db);
   } else {
     await sql`CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM organisations WHERE id = OLD.org_id) THEN RETURN OLD; END IF;
-        RAISE EXCEPTION 'audit_events is append-only';
-      END $$`.execute(db);
+      BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$`.execute(db);
     await sql`CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()`.execute(db);
   }
 };

@@ -62,9 +62,14 @@ export function setFlash(reply: FastifyReply, message: string) {
   reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
 }
 
+const pageRoutes: { method: Method; path: string }[] = [];
+/** Every organisation page registered, so tests can prove each one keeps tenants apart. */
+export const listOrgPages = () => pageRoutes.slice();
+
 /** Registers a page inside an organisation (`/o/:slug/...`): signed-in members only, CSRF-checked when it changes things. */
 export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, path: string, permission: Permission,
   handler: (req: FastifyRequest, reply: FastifyReply, p: PageCtx) => Promise<unknown>) {
+  if (!pageRoutes.some((r) => r.method === method && r.path === path)) pageRoutes.push({ method, path });
   app.route({
     method, url: `/o/:slug${path}`,
     handler: async (req, reply) => {
@@ -97,7 +102,7 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
     handler: async (req, reply) => {
       const ctx = await orgContextForToken(deps.db, req);
       const result = await handler(req, ctx, reply);
-      if (reply.sent) return reply;
+      if (reply.sent || result === reply) return reply;
       if (result === undefined) return reply.code(204).send();
       return reply.code(doc.status ?? 200).send(result);
     },

@@ -22,7 +22,7 @@ export async function createTestDatabase(kind: DbKind, opts: { migrate?: boolean
   let file: string | null = null;
   if (kind === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-test-'));
-    file = path.join(dir, 'test.db');
+    file = path.join(dir, 'sightline.db'); // the name the app and CLI use under DATA_DIR
     database = openSqlite(file);
     dispose = async () => { await database.close(); fs.rmSync(dir, { recursive: true, force: true }); };
   } else {

@@ -1,3 +1,178 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../server/http';
-export function registerAssetRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { can, type OrgContext } from '../../platform/context';
+import { csvStream } from '../../platform/csv';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
+import { objectHistory } from '../audit/service';
+import { allSites } from '../sites/service';
+import { allNetworks } from '../networks/service';
+import { allSystems } from '../systems/service';
+import { manufacturerLabels } from './repo';
+import {
+  ASSET_KINDS, ASSET_SORTS, ASSET_STATUSES, assetFields, assetListQuery, assetPatch, KIND_LABELS, STATUS_LABELS,
+  type AssetListItem, type AssetListQuery,
+} from './schemas';
+import * as assets from './service';
+
+const assetOut = z.object({
+  id: z.string(), kind: z.enum(ASSET_KINDS), manufacturer: z.string().nullable(), model: z.string().nullable(), serial: z.string().nullable(),
+  firmware: z.string().nullable(), mac: z.string().nullable(), ip: z.string().nullable(), networkId: z.string().nullable(), siteId: z.string().nullable(),
+  systemId: z.string().nullable(), installDate: z.string().nullable(), warrantyEnd: z.string().nullable(), status: z.enum(ASSET_STATUSES),
+  location: z.string().nullable(), notes: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+});
+const listItemOut = assetOut.extend({ siteName: z.string().nullable(), networkName: z.string().nullable(), systemName: z.string().nullable() });
+
+/** Columns of the CSV export: what a person needs to rebuild or check the register in a spreadsheet. */
+const CSV_COLUMNS: { header: string; value: (a: AssetListItem) => unknown }[] = [
+  { header: 'Asset ID', value: (a) => a.id }, { header: 'Kind', value: (a) => a.kind },
+  { header: 'Manufacturer (as labelled)', value: (a) => a.manufacturer }, { header: 'Model', value: (a) => a.model },
+  { header: 'Serial number', value: (a) => a.serial }, { header: 'Firmware', value: (a) => a.firmware },
+  { header: 'MAC address', value: (a) => a.mac }, { header: 'IP address', value: (a) => a.ip },
+  { header: 'Site', value: (a) => a.siteName }, { header: 'Network', value: (a) => a.networkName }, { header: 'System', value: (a) => a.systemName },
+  { header: 'Install date', value: (a) => a.installDate }, { header: 'Warranty end', value: (a) => a.warrantyEnd },
+  { header: 'Status', value: (a) => a.status }, { header: 'Location', value: (a) => a.location }, { header: 'Notes', value: (a) => a.notes },
+  { header: 'Last changed', value: (a) => a.updatedAt },
+];
+
+function sendCsv(reply: FastifyReply, ctx: OrgContext, f: AssetListQuery) {
+  const name = `${ctx.orgSlug}-assets-${new Date().toISOString().slice(0, 10)}.csv`;
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`)
+    .header('cache-control', 'no-store').send(csvStream(CSV_COLUMNS, assets.exportAssets(ctx, f)));
+}
+
+function assetFromForm(body: FormBody) {
+  return {
+    kind: text(body.kind) ?? undefined, manufacturer: text(body.manufacturer), model: text(body.model), serial: text(body.serial),
+    firmware: text(body.firmware), mac: text(body.mac), ip: text(body.ip), networkId: text(body.networkId), siteId: text(body.siteId),
+    systemId: text(body.systemId), installDate: dateParts(body, 'installDate'), warrantyEnd: dateParts(body, 'warrantyEnd'),
+    status: text(body.status) ?? undefined, location: text(body.location), notes: text(body.notes),
+  };
+}
+
+/** Keeps only the filter parameters a person set, for links that preserve them (paging, export, sort). */
+function filterParams(f: AssetListQuery, extra: Record<string, string | undefined> = {}) {
+  const p = new URLSearchParams();
+  for (const k of ['site', 'network', 'system', 'kind', 'status', 'manufacturer', 'q', 'sort', 'order'] as const) {
+    const v = f[k];
+    if (v !== undefined && v !== '' && !(k === 'sort' && v === 'manufacturer') && !(k === 'order' && v === 'asc')) p.set(k, String(v));
+  }
+  for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v);
+  return p.toString();
+}
+
+async function pickLists(ctx: OrgContext) {
+  const [sites, networks, systems] = await Promise.all([allSites(ctx), allNetworks(ctx), allSystems(ctx)]);
+  return { sites, networks, systems };
+}
+
+const options = (list: { id: string; name: string }[], selected: string | null | undefined, none: string) =>
+  [{ value: '', text: none }, ...list.map((x) => ({ value: x.id, text: x.name, selected: x.id === selected }))];
+const enumOptions = (labels: Record<string, string>, selected: string | null | undefined, none?: string) =>
+  [...(none ? [{ value: '', text: none, selected: false }] : []), ...Object.entries(labels).map(([value, t]) => ({ value, text: t, selected: value === selected }))];
+
+export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
+  // ---- API
+  apiRoute(app, deps, 'GET', '/assets', { summary: 'List assets: filter, sort and page by cursor', tag: 'Assets', query: assetListQuery, response: z.object({ items: z.array(listItemOut), next: z.string().nullable(), prev: z.string().nullable() }) },
+    async (req, ctx) => assets.listAssets(ctx, assets.parseListQuery(req.query)));
+  apiRoute(app, deps, 'GET', '/assets.csv', { summary: 'Export the filtered asset list as CSV (same filters as the list)', tag: 'Assets', query: assetListQuery.omit({ cursor: true, limit: true }) },
+    async (req, ctx, reply) => sendCsv(reply, ctx, assets.parseListQuery({ ...(req.query as object), limit: 500 })));
+  apiRoute(app, deps, 'POST', '/assets', { summary: 'Register an asset', tag: 'Assets', status: 201, body: assetFields, response: assetOut, permission: 'engineer, manager or admin' },
+    async (req, ctx) => assets.createAsset(ctx, jsonBody(req)));
+  apiRoute(app, deps, 'GET', '/assets/:id', { summary: 'Get an asset', tag: 'Assets', response: assetOut },
+    async (req, ctx) => assets.getAsset(ctx, (req.params as any).id));
+  apiRoute(app, deps, 'PATCH', '/assets/:id', { summary: 'Change an asset', tag: 'Assets', body: assetPatch, response: assetOut, permission: 'engineer, manager or admin' },
+    async (req, ctx) => assets.updateAsset(ctx, (req.params as any).id, jsonBody(req)));
+  apiRoute(app, deps, 'DELETE', '/assets/:id', { summary: 'Delete an asset', tag: 'Assets', permission: 'manager or admin' },
+    async (req, ctx) => { await assets.deleteAsset(ctx, (req.params as any).id); });
+
+  // ---- Pages
+  const readFilters = (query: unknown) => {
+    const raw = Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== ''));
+    const r = assetListQuery.safeParse({ ...raw, limit: 50 });
+    // A hand-edited URL with a bad filter shows the unfiltered list rather than an error page.
+    return r.success ? r.data : assetListQuery.parse({ limit: 50 });
+  };
+
+  orgPage(app, deps, 'GET', '/assets', 'estate:read', async (req, _reply, p) => {
+    const f = readFilters(req.query);
+    const [page, count, lists, makes] = await Promise.all([assets.listAssets(p.ctx, f), assets.countAssets(p.ctx, f), pickLists(p.ctx), manufacturerLabels(p.ctx.db, p.ctx.orgId)]);
+    const sortLinks = Object.fromEntries(ASSET_SORTS.map((s) => {
+      const order = f.sort === s && f.order === 'asc' ? 'desc' : 'asc';
+      return [s, { href: `${p.base}/assets?${filterParams({ ...f, sort: s, order })}`, ariaSort: f.sort === s ? (f.order === 'asc' ? 'ascending' : 'descending') : 'none' }];
+    }));
+    return p.render('assets/views/list.njk', {
+      title: 'Assets', page, count, f, makes, canWrite: can(p.ctx.role, 'assets:write'),
+      siteItems: options(lists.sites, f.site, 'All sites'), networkItems: options(lists.networks, f.network, 'All networks'),
+      systemItems: options(lists.systems, f.system, 'All systems'),
+      kindItems: enumOptions(KIND_LABELS, f.kind, 'All kinds'), statusItems: enumOptions(STATUS_LABELS, f.status, 'Any status'),
+      sortItems: [['manufacturer', 'Manufacturer'], ['model', 'Model'], ['status', 'Status'], ['kind', 'Kind'], ['updated', 'Last changed'], ['created', 'Date added']].map(([value, t]) => ({ value, text: t, selected: value === f.sort })),
+      orderItems: [{ value: 'asc', text: 'Ascending', selected: f.order === 'asc' }, { value: 'desc', text: 'Descending', selected: f.order === 'desc' }],
+      sortLinks, kindLabels: KIND_LABELS, statusLabels: STATUS_LABELS,
+      nextHref: page.next ? `${p.base}/assets?${filterParams(f, { cursor: page.next })}` : null,
+      prevHref: page.prev ? `${p.base}/assets?${filterParams(f, { cursor: page.prev })}` : null,
+      firstHref: f.cursor ? `${p.base}/assets?${filterParams(f)}` : null,
+      csvHref: `${p.base}/assets.csv?${filterParams(f)}`,
+      filtered: !!(f.site || f.network || f.system || f.kind || f.status || f.manufacturer || f.q),
+    });
+  });
+
+  orgPage(app, deps, 'GET', '/assets.csv', 'estate:read', async (req, reply, p) => sendCsv(reply, p.ctx, { ...readFilters(req.query), cursor: undefined, limit: 500 }));
+
+  const renderForm = async (p: PageCtx, asset: any, values: any, body: FormBody | null, errors: Record<string, string> = {}, status = 200) => {
+    const lists = await pickLists(p.ctx);
+    return p.render('assets/views/form.njk', {
+      title: asset ? 'Change asset' : 'Add an asset', asset, values, errors,
+      kindItems: enumOptions(KIND_LABELS, values.kind ?? 'camera'), statusItems: enumOptions(STATUS_LABELS, values.status ?? 'in-service').map((i) => ({ ...i, checked: i.selected })),
+      siteItems: options(lists.sites, values.siteId, 'Not recorded'), networkItems: options(lists.networks, values.networkId, 'Not recorded'),
+      systemItems: options(lists.systems, values.systemId, 'Not recorded'),
+      installDate: dateFields(body, 'installDate', values.installDate), warrantyEnd: dateFields(body, 'warrantyEnd', values.warrantyEnd),
+    }, status);
+  };
+
+  orgPage(app, deps, 'GET', '/assets/new', 'assets:write', async (req, _reply, p) =>
+    renderForm(p, null, { kind: 'camera', status: 'in-service', siteId: text((req.query as any).site) }, null));
+  orgPage(app, deps, 'POST', '/assets', 'assets:write', async (req, _reply, p) => {
+    const body = req.body as FormBody;
+    const input = assetFromForm(body);
+    return submitForm(p, async () => {
+      const a = await assets.createAsset(p.ctx, input);
+      return { to: `${p.base}/assets/${a.id}`, flash: `Asset added: ${assets.describe(a)}` };
+    }, (errors, status) => renderForm(p, null, input, body, errors, status) as any);
+  });
+
+  orgPage(app, deps, 'GET', '/assets/:id', 'estate:read', async (req, _reply, p) => {
+    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    const [history, lists] = await Promise.all([objectHistory(p.ctx, 'asset', asset.id), pickLists(p.ctx)]);
+    const nameOf = (list: { id: string; name: string }[], id: string | null) => list.find((x) => x.id === id) ?? null;
+    return p.render('assets/views/show.njk', {
+      title: assets.describe(asset), asset, history, kindLabel: KIND_LABELS[asset.kind], statusLabel: STATUS_LABELS[asset.status],
+      site: nameOf(lists.sites, asset.siteId), network: nameOf(lists.networks, asset.networkId), system: nameOf(lists.systems, asset.systemId),
+      canWrite: can(p.ctx.role, 'assets:write'), canDelete: can(p.ctx.role, 'estate:delete'),
+    });
+  });
+
+  orgPage(app, deps, 'GET', '/assets/:id/edit', 'assets:write', async (req, _reply, p) => {
+    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    return renderForm(p, asset, asset, null);
+  });
+  orgPage(app, deps, 'POST', '/assets/:id', 'assets:write', async (req, _reply, p) => {
+    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    const body = req.body as FormBody;
+    const input = assetFromForm(body);
+    return submitForm(p, async () => {
+      const saved = await assets.updateAsset(p.ctx, asset.id, input);
+      return { to: `${p.base}/assets/${asset.id}`, flash: `Asset saved: ${assets.describe(saved)}` };
+    }, (errors, status) => renderForm(p, asset, input, body, errors, status) as any);
+  });
+
+  orgPage(app, deps, 'GET', '/assets/:id/delete', 'estate:delete', async (req, _reply, p) => {
+    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    return p.render('confirm-delete.njk', { title: 'Delete asset', thing: 'asset', name: assets.describe(asset), action: `${p.base}/assets/${asset.id}/delete`, back: `${p.base}/assets/${asset.id}` });
+  });
+  orgPage(app, deps, 'POST', '/assets/:id/delete', 'estate:delete', async (req, _reply, p) => {
+    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    await assets.deleteAsset(p.ctx, asset.id);
+    return p.redirect(`${p.base}/assets`, `Asset deleted: ${assets.describe(asset)}`);
+  });
+}

@@ -1,0 +1,113 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Tx } from '../../platform/context';
+import type { AssetsTable, DB } from '../../platform/schema';
+import type { Cursor } from '../../platform/paging';
+import { containsText } from '../../platform/sqlutil';
+import { textKey, type Asset, type AssetInput, type AssetListItem, type AssetListQuery } from './schemas';
+
+export function toAsset(r: AssetsTable): Asset {
+  return {
+    id: r.id, kind: r.kind as Asset['kind'], manufacturer: r.manufacturer, model: r.model, serial: r.serial, firmware: r.firmware,
+    mac: r.mac, ip: r.ip, networkId: r.network_id, siteId: r.site_id, systemId: r.system_id, installDate: r.install_date,
+    warrantyEnd: r.warranty_end, status: r.status as Asset['status'], location: r.location, notes: r.notes,
+    createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** Lower-cased text that free-text search looks in. */
+export function searchText(a: Pick<AssetInput, 'manufacturer' | 'model' | 'serial' | 'firmware' | 'mac' | 'ip' | 'location'>): string {
+  return [a.manufacturer, a.model, a.serial, a.firmware, a.mac, a.ip, a.location].filter(Boolean).join(' | ').toLowerCase();
+}
+
+export function assetColumns(a: AssetInput) {
+  return {
+    kind: a.kind, manufacturer: a.manufacturer, manufacturer_key: textKey(a.manufacturer), model: a.model, model_key: textKey(a.model),
+    serial: a.serial, firmware: a.firmware, mac: a.mac, ip: a.ip, network_id: a.networkId, site_id: a.siteId, system_id: a.systemId,
+    install_date: a.installDate, warranty_end: a.warrantyEnd, status: a.status, location: a.location, notes: a.notes,
+    search_text: searchText(a),
+  };
+}
+
+export async function findAsset(tx: Tx, orgId: string, id: string) {
+  return tx.selectFrom('assets').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findAssetBySerial(tx: Tx, orgId: string, serial: string) {
+  return tx.selectFrom('assets').select(['id']).where('org_id', '=', orgId).where('serial', '=', serial).executeTakeFirst();
+}
+
+/** Sort keys and the column each uses; every one has an (org_id, column, id) index. */
+export const SORT_COLUMNS = {
+  manufacturer: 'manufacturer_key', model: 'model_key', status: 'status', kind: 'kind', updated: 'updated_at', created: 'id',
+} as const;
+
+type AssetQuery = SelectQueryBuilder<DB, 'assets', any>;
+
+function applyFilters(q: AssetQuery, orgId: string, f: AssetListQuery): AssetQuery {
+  q = q.where('assets.org_id', '=', orgId);
+  if (f.site) q = q.where('assets.site_id', '=', f.site);
+  if (f.network) q = q.where('assets.network_id', '=', f.network);
+  if (f.system) q = q.where('assets.system_id', '=', f.system);
+  if (f.kind) q = q.where('assets.kind', '=', f.kind);
+  if (f.status) q = q.where('assets.status', '=', f.status);
+  if (f.manufacturer !== undefined && f.manufacturer.trim() !== '') q = q.where('assets.manufacturer_key', '=', textKey(f.manufacturer));
+  if (f.q && f.q.trim()) q = q.where(containsText('assets.search_text', f.q.trim()));
+  return q;
+}
+
+/**
+ * One keyset page. Rows after (or, for a backwards cursor, before) the cursor's (sort value, id), one extra row
+ * fetched to know whether another page follows. Never OFFSET: page 20,000 costs what page 1 costs.
+ */
+export async function listAssetPage(tx: Tx, orgId: string, f: AssetListQuery, cursor: Cursor | null) {
+  const col = SORT_COLUMNS[f.sort];
+  const back = !!cursor?.back;
+  const dir: 'asc' | 'desc' = back ? (f.order === 'asc' ? 'desc' : 'asc') : f.order;
+  const op = dir === 'asc' ? '>' : '<';
+  let q = applyFilters(tx.selectFrom('assets') as AssetQuery, orgId, f)
+    .leftJoin('sites', 'sites.id', 'assets.site_id')
+    .leftJoin('networks', 'networks.id', 'assets.network_id')
+    .leftJoin('systems', 'systems.id', 'assets.system_id')
+    .selectAll('assets')
+    .select(['sites.name as site_name', 'networks.name as network_name', 'systems.name as system_name']);
+  if (cursor) {
+    q = col === 'id'
+      ? q.where('assets.id', op, cursor.id)
+      : q.where((eb) => eb(eb.refTuple(`assets.${col}` as any, 'assets.id'), op, eb.tuple(cursor.v as any, cursor.id)));
+  }
+  q = col === 'id' ? q.orderBy('assets.id', dir) : q.orderBy(`assets.${col}` as any, dir).orderBy('assets.id', dir);
+  const rows = await q.limit(f.limit + 1).execute();
+  return { rows: rows as (AssetsTable & { site_name: string | null; network_name: string | null; system_name: string | null })[], col };
+}
+
+export function toListItem(r: AssetsTable & { site_name: string | null; network_name: string | null; system_name: string | null }): AssetListItem {
+  return { ...toAsset(r), siteName: r.site_name, networkName: r.network_name, systemName: r.system_name };
+}
+
+/** Matching rows, counted up to a cap so a count never scans a million rows just to print a number. */
+export async function countAssets(tx: Tx, orgId: string, f: AssetListQuery, cap: number): Promise<number> {
+  const inner = applyFilters(tx.selectFrom('assets') as AssetQuery, orgId, f).select('assets.id').limit(cap + 1);
+  const r = await tx.selectFrom(inner.as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Distinct labelled manufacturers, for the filter's suggestions. */
+export async function manufacturerLabels(tx: Tx, orgId: string, limit = 200): Promise<string[]> {
+  const rows = await tx.selectFrom('assets').select((eb) => eb.fn.min('manufacturer').as('label'))
+    .where('org_id', '=', orgId).where('manufacturer_key', '!=', '').groupBy('manufacturer_key').orderBy('manufacturer_key').limit(limit).execute();
+  return rows.map((r) => String(r.label));
+}
+
+/** Checks that referenced site/network/system ids belong to this organisation; returns the fields that do not. */
+export async function foreignRefs(tx: Tx, orgId: string, a: { siteId: string | null; networkId: string | null; systemId: string | null }) {
+  const bad: Record<string, string> = {};
+  const check = async (table: 'sites' | 'networks' | 'systems', id: string | null, field: string, label: string) => {
+    if (!id) return;
+    const row = await tx.selectFrom(table).select('id').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    if (!row) bad[field] = `Choose a ${label} from this organisation`;
+  };
+  await check('sites', a.siteId, 'siteId', 'site');
+  await check('networks', a.networkId, 'networkId', 'network');
+  await check('systems', a.systemId, 'systemId', 'system');
+  return bad;
+}

@@ -1,0 +1,129 @@
+import { requirePermission, type OrgContext } from '../../platform/context';
+import { conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
+import { newId, nowIso } from '../../platform/ids';
+import { decodeCursor, encodeCursor } from '../../platform/paging';
+import { isUniqueViolation } from '../../platform/sqlutil';
+import { auditedChange } from '../../platform/write';
+import { stripUndefined } from '../sites/service';
+import * as repo from './repo';
+import { assetInput, assetListQuery, assetPatch, type Asset, type AssetListItem, type AssetListQuery } from './schemas';
+
+const duplicateSerial = () => conflict('serial', 'Another asset in this organisation already has this serial number');
+export const COUNT_CAP = 10_000;
+
+export interface AssetPage { items: AssetListItem[]; next: string | null; prev: string | null }
+
+export function parseListQuery(query: unknown): AssetListQuery {
+  return parseInput(assetListQuery, query);
+}
+
+export async function listAssets(ctx: OrgContext, f: AssetListQuery): Promise<AssetPage> {
+  requirePermission(ctx, 'estate:read');
+  const sortKey = `${f.sort}:${f.order}`;
+  const cursor = decodeCursor(f.cursor, sortKey);
+  const { rows, col } = await repo.listAssetPage(ctx.db, ctx.orgId, f, cursor);
+  const more = rows.length > f.limit;
+  let page = rows.slice(0, f.limit);
+  if (cursor?.back) page = page.reverse();
+  const at = (r: (typeof page)[number], back: boolean) => encodeCursor({ s: sortKey, v: col === 'id' ? r.id : (r as any)[col], id: r.id, ...(back ? { back } : {}) });
+  const first = page[0];
+  const last = page[page.length - 1];
+  // Going forwards, a next page exists if we over-fetched; going backwards, we came from one.
+  const hasNext = cursor?.back ? true : more;
+  const hasPrev = cursor ? (cursor.back ? more : true) : false;
+  return {
+    items: page.map(repo.toListItem),
+    next: hasNext && last ? at(last, false) : null,
+    prev: hasPrev && first ? at(first, true) : null,
+  };
+}
+
+export async function countAssets(ctx: OrgContext, f: AssetListQuery): Promise<{ n: number; capped: boolean }> {
+  requirePermission(ctx, 'estate:read');
+  const n = await repo.countAssets(ctx.db, ctx.orgId, f, COUNT_CAP);
+  return { n: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
+}
+
+export async function getAsset(ctx: OrgContext, id: string): Promise<Asset> {
+  requirePermission(ctx, 'estate:read');
+  const row = await repo.findAsset(ctx.db, ctx.orgId, id);
+  if (!row) throw notFound('Asset');
+  return repo.toAsset(row);
+}
+
+async function checkRefs(tx: OrgContext['db'], ctx: OrgContext, a: { siteId: string | null; networkId: string | null; systemId: string | null; serial: string | null }, selfId?: string) {
+  const bad = await repo.foreignRefs(tx, ctx.orgId, a);
+  if (Object.keys(bad).length) throw new ValidationError(bad);
+  if (a.serial) {
+    const clash = await repo.findAssetBySerial(tx, ctx.orgId, a.serial);
+    if (clash && clash.id !== selfId) throw duplicateSerial();
+  }
+}
+
+export async function createAsset(ctx: OrgContext, body: unknown): Promise<Asset> {
+  requirePermission(ctx, 'assets:write');
+  const input = parseInput(assetInput, body);
+  try {
+    return await auditedChange(ctx, async (tx) => {
+      await checkRefs(tx, ctx, input);
+      const now = nowIso();
+      const row = { id: newId(), org_id: ctx.orgId, ...repo.assetColumns(input), created_at: now, updated_at: now };
+      await tx.insertInto('assets').values(row).execute();
+      const asset = repo.toAsset(row);
+      return { result: asset, action: 'create', objectType: 'asset', objectId: asset.id, summary: `Added ${describe(asset)}`, after: asset };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicateSerial();
+    throw e;
+  }
+}
+
+export async function updateAsset(ctx: OrgContext, id: string, body: unknown): Promise<Asset> {
+  requirePermission(ctx, 'assets:write');
+  const patch = parseInput(assetPatch, body);
+  try {
+    return await auditedChange(ctx, async (tx) => {
+      const existing = await repo.findAsset(tx, ctx.orgId, id);
+      if (!existing) throw notFound('Asset');
+      const before = repo.toAsset(existing);
+      const { id: _i, createdAt: _c, updatedAt: _u, ...current } = before;
+      const input = parseInput(assetInput, { ...current, ...stripUndefined(patch) });
+      await checkRefs(tx, ctx, input, id);
+      const cols = { ...repo.assetColumns(input), updated_at: nowIso() };
+      await tx.updateTable('assets').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      const after = repo.toAsset({ ...existing, ...cols });
+      return { result: after, action: 'update', objectType: 'asset', objectId: id, summary: `Changed ${describe(after)}`, before, after };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw duplicateSerial();
+    throw e;
+  }
+}
+
+export async function deleteAsset(ctx: OrgContext, id: string): Promise<void> {
+  requirePermission(ctx, 'estate:delete');
+  await auditedChange(ctx, async (tx) => {
+    const existing = await repo.findAsset(tx, ctx.orgId, id);
+    if (!existing) throw notFound('Asset');
+    await tx.deleteFrom('assets').where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+    const before = repo.toAsset(existing);
+    return { result: undefined, action: 'delete', objectType: 'asset', objectId: id, summary: `Deleted ${describe(before)}`, before };
+  });
+}
+
+/** "camera Hikvision DS-2CD2143G2-I (serial X)" – how an asset is named in messages and the audit trail. */
+export function describe(a: Pick<Asset, 'kind' | 'manufacturer' | 'model' | 'serial'>): string {
+  return [a.kind, a.manufacturer, a.model, a.serial ? `(serial ${a.serial})` : null].filter(Boolean).join(' ');
+}
+
+/** Every matching asset, a batch at a time by keyset, so an export of a million rows holds one batch in memory. */
+export async function* exportAssets(ctx: OrgContext, f: AssetListQuery, batch = 1000): AsyncGenerator<AssetListItem[]> {
+  requirePermission(ctx, 'estate:read');
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await listAssets(ctx, { ...f, limit: batch, cursor });
+    if (page.items.length) yield page.items;
+    if (!page.next) return;
+    cursor = page.next;
+  }
+}

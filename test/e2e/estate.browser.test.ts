@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { describeEachDb } from '../helpers/db';
+import { createOrgFixture, createTestApp, PASSWORD, type OrgFixture } from '../helpers/app';
+import { expectAccessible, launchBrowser } from '../helpers/browser';
+
+// A person's first session with the register, in a real browser: sign in, add a site and an asset, find it again.
+// axe runs on every page visited.
+
+describeEachDb('browser: estate register', (db) => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  let org: OrgFixture;
+
+  beforeAll(async () => {
+    app = await createTestApp(db());
+    org = await createOrgFixture(db(), 'kingsbury');
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchBrowser();
+    page = await (await browser.newContext()).newPage();
+  });
+  afterAll(async () => { await browser?.close(); await app?.close(); });
+
+  const visit = async (path: string) => { await page.goto(base + path); await expectAccessible(page); };
+
+  it('signs in, with an accessible error for a wrong password first', async () => {
+    await visit('/sign-in');
+    await page.getByLabel('Email address').fill(org.users.manager.email);
+    await page.getByLabel('Password', { exact: true }).fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('.govuk-error-summary').isVisible()).toBe(true);
+    await expectAccessible(page);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/o/kingsbury`);
+    await expectAccessible(page);
+    expect(await page.locator('h1').innerText()).toContain('kingsbury council');
+  });
+
+  it('adds a sensitive site, fixing an error on the way', async () => {
+    await visit('/o/kingsbury/sites');
+    await page.getByRole('button', { name: 'Add a site' }).click();
+    await page.waitForURL(/\/sites\/new$/);
+    await expectAccessible(page);
+    await page.getByLabel('Site name').fill('Kingsbury Town Hall');
+    await page.getByLabel('Postcode (optional)').fill('KB1 1TH');
+    await page.getByLabel('Yes').check();
+    await page.getByRole('button', { name: 'Save site' }).click();
+    // The reason is required for a sensitive site: the summary says so and links to the field.
+    await expect.poll(() => page.locator('.govuk-error-summary').innerText()).toContain('Give the reason the site is sensitive');
+    await expectAccessible(page);
+    await page.getByLabel('Why is the site sensitive?').fill('Houses the council’s data centre');
+    await page.getByRole('button', { name: 'Save site' }).click();
+    await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
+    await expectAccessible(page);
+    expect(await page.locator('.govuk-notification-banner').innerText()).toContain('Kingsbury Town Hall');
+    expect(await page.locator('.govuk-summary-list').innerText()).toContain('KB1 1TH');
+  });
+
+  it('adds assets and finds one again with the filters', async () => {
+    for (const [make, model, serial] of [['Hikvision', 'DS-2CD2143G2-I', 'HK-1'], ['Axis', 'P3245-LVE', 'AX-1']]) {
+      await visit('/o/kingsbury/assets/new');
+      await page.getByLabel('Manufacturer (optional)').fill(make);
+      await page.getByLabel('Model (optional)').fill(model);
+      await page.getByLabel('Serial number (optional)').fill(serial);
+      await page.getByLabel('MAC address (optional)').fill(make === 'Axis' ? '00408c123456' : '44-19-b6-aa-bb-cc');
+      await page.getByLabel('Site').selectOption({ label: 'Kingsbury Town Hall' });
+      await page.locator('#installDate-day').fill('14');
+      await page.locator('#installDate-month').fill('6');
+      await page.locator('#installDate-year').fill('2021');
+      await page.getByRole('button', { name: 'Save asset' }).click();
+      await page.waitForURL(/\/assets\/[0-9a-f-]{36}$/);
+      await expectAccessible(page);
+      expect(await page.locator('.govuk-summary-list').innerText()).toContain('14 June 2021');
+    }
+    await visit('/o/kingsbury/assets');
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    await page.getByLabel('Manufacturer (as labelled)').fill('axis');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/manufacturer=axis/);
+    await expectAccessible(page);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody').innerText()).toContain('P3245-LVE');
+    await page.getByRole('link', { name: /Axis/ }).first().click();
+    await page.waitForURL(/\/assets\/[0-9a-f-]{36}$/);
+    expect(await page.locator('.govuk-summary-list').innerText()).toContain('00:40:8C:12:34:56');
+    await expectAccessible(page);
+  });
+
+  it('shows the audit trail and API documentation accessibly', async () => {
+    await page.context().clearCookies();
+    await visit('/sign-in');
+    await page.getByLabel('Email address').fill(org.users.admin.email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/o/kingsbury`);
+    await visit('/o/kingsbury/audit');
+    expect(await page.locator('tbody').innerText()).toContain('Kingsbury Town Hall');
+    await visit('/o/kingsbury/networks');
+    await visit('/o/kingsbury/systems');
+    await visit('/account');
+    await visit('/api/docs');
+  });
+});
