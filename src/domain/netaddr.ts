@@ -14,7 +14,9 @@ export function normaliseMac(input: string): string | null {
 }
 
 export function normaliseIp(input: string): string | null {
-  const v = input.trim();
+  let v = input.trim();
+  // Registers often zero-pad octets ("010.020.001.015"); read them as decimal, as people mean them.
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(v)) v = v.split('.').map((o) => String(Number(o))).join('.');
   const family = net.isIP(v);
   if (family === 4) return v.split('.').map((o) => String(Number(o))).join('.');
   if (family === 6) return v.toLowerCase();

@@ -84,7 +84,7 @@ export async function createApp(database: Database, config: Config, opts: { logg
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, deps, new AppError(413, 'body_too_large', `The request body is larger than the ${BODY_LIMIT / 1024} KiB limit`));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(req, reply, deps, new AppError(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is empty; send a JSON object'));
-    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is not valid JSON'));
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is not valid JSON'));
     if (err.statusCode === 429) return sendError(req, reply, deps, new AppError(429, 'rate_limited', 'Too many attempts. Wait a minute and try again.'));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(req, reply, deps, new AppError(err.statusCode, 'bad_request', err.message));
     req.log.error(err);

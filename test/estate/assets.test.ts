@@ -154,6 +154,7 @@ describeEachDb('assets', (db) => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('match these filters');
     expect(page.body).not.toContain('Add an asset'); // viewers cannot add
+    for (let i = 0; i < 50; i++) await api(app, org.tokens.engineer, 'POST', '/api/v1/assets', { kind: 'camera', manufacturer: 'Vivotek', serial: `PG-${i}` });
     const paged = await agent.get('/o/westham/assets');
     expect(paged.body).toContain('rel="next"');
   });

@@ -1,3 +1,121 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../../server/http';
-export function registerNetworkRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+import { z } from 'zod';
+import { can } from '../../platform/context';
+import { parseInput } from '../../platform/errors';
+import { limitSchema } from '../../platform/paging';
+import { UUID_RE } from '../../platform/ids';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { list, text, type FormBody } from '../../server/forms';
+import { objectHistory } from '../audit/service';
+import { allSites } from '../sites/service';
+import { countAssetsOnNetwork } from './repo';
+import { NETWORK_KIND_LABELS, NETWORK_KINDS, networkFields, networkPatch } from './schemas';
+import * as networks from './service';
+
+const networkOut = z.object({
+  id: z.string(), name: z.string(), kind: z.enum(NETWORK_KINDS), cidrs: z.array(z.string()), siteIds: z.array(z.string()),
+  createdAt: z.string(), updatedAt: z.string(),
+});
+const listQuery = z.object({
+  q: z.string().max(200).optional().describe('Text the network name contains'),
+  kind: z.enum(NETWORK_KINDS).optional().describe('Kind of network'),
+  site: z.string().regex(UUID_RE, 'Not a site id').optional().describe('Only networks at this site'),
+  cursor: z.string().max(2000).optional().describe('The `next` value of the previous page'),
+  limit: limitSchema.describe('Page size, 1–500 (default 50)'),
+}).strict();
+
+/** Ranges typed one per line (or comma-separated) become the list the schema checks. */
+function networkFromForm(body: FormBody) {
+  return {
+    name: text(body.name) ?? '', kind: text(body.kind) ?? undefined,
+    cidrs: (text(body.cidrs) ?? '').split(/[\s,]+/).filter(Boolean), siteIds: list(body.siteIds),
+  };
+}
+
+/** Range errors arrive per entry ("cidrs.2"); the form shows them together on the one textarea. */
+function formErrors(errors: Record<string, string>) {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(errors)) {
+    const key = k.split('.')[0];
+    out[key] = out[key] ? `${out[key]} ${v}` : v;
+  }
+  return out;
+}
+
+export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
+  apiRoute(app, deps, 'GET', '/networks', { summary: 'List networks', tag: 'Networks', query: listQuery, response: z.object({ items: z.array(networkOut), next: z.string().nullable() }) },
+    async (req, ctx) => {
+      const q = parseInput(listQuery, req.query);
+      return networks.listNetworks(ctx, { q: q.q, kind: q.kind, siteId: q.site, cursor: q.cursor, limit: q.limit });
+    });
+  apiRoute(app, deps, 'POST', '/networks', { summary: 'Register a network', tag: 'Networks', status: 201, body: networkFields, response: networkOut, permission: 'manager or admin' },
+    async (req, ctx) => networks.createNetwork(ctx, jsonBody(req)));
+  apiRoute(app, deps, 'GET', '/networks/:id', { summary: 'Get a network', tag: 'Networks', response: networkOut },
+    async (req, ctx) => networks.getNetwork(ctx, (req.params as any).id));
+  apiRoute(app, deps, 'PATCH', '/networks/:id', { summary: 'Change a network', tag: 'Networks', body: networkPatch, response: networkOut, permission: 'manager or admin' },
+    async (req, ctx) => networks.updateNetwork(ctx, (req.params as any).id, jsonBody(req)));
+  apiRoute(app, deps, 'DELETE', '/networks/:id', { summary: 'Delete a network (refused while assets are on it)', tag: 'Networks', permission: 'manager or admin' },
+    async (req, ctx) => { await networks.deleteNetwork(ctx, (req.params as any).id); });
+
+  orgPage(app, deps, 'GET', '/networks', 'estate:read', async (req, _reply, p) => {
+    const q = text((req.query as any).q) ?? undefined;
+    const [page, sites] = await Promise.all([networks.listNetworks(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
+    const siteName = new Map(sites.map((s) => [s.id, s.name]));
+    return p.render('networks/views/list.njk', {
+      title: 'Networks', q, next: page.next, canWrite: can(p.ctx.role, 'estate:write'), labels: NETWORK_KIND_LABELS,
+      networks: page.items.map((n) => ({ ...n, siteNames: n.siteIds.map((id) => siteName.get(id)).filter(Boolean) })),
+    });
+  });
+
+  const renderForm = async (p: PageCtx, network: any, values: any, errors: Record<string, string> = {}, status = 200) => {
+    const sites = await allSites(p.ctx);
+    return p.render('networks/views/form.njk', {
+      title: network ? `Change ${network.name}` : 'Add a network', network, errors: formErrors(errors),
+      values: { ...values, cidrsText: Array.isArray(values.cidrs) ? values.cidrs.join('\n') : '' },
+      kindItems: NETWORK_KINDS.map((k) => ({ value: k, text: NETWORK_KIND_LABELS[k], checked: values.kind === k })),
+      siteItems: sites.map((s) => ({ value: s.id, text: s.name, checked: (values.siteIds ?? []).includes(s.id) })),
+    }, status);
+  };
+
+  orgPage(app, deps, 'GET', '/networks/new', 'estate:write', async (_req, _reply, p) => renderForm(p, null, { siteIds: [] }));
+  orgPage(app, deps, 'POST', '/networks', 'estate:write', async (req, _reply, p) => {
+    const input = networkFromForm(req.body as FormBody);
+    return submitForm(p, async () => {
+      const n = await networks.createNetwork(p.ctx, input);
+      return { to: `${p.base}/networks/${n.id}`, flash: `Network “${n.name}” added` };
+    }, (errors, status) => renderForm(p, null, input, errors, status) as any);
+  });
+
+  orgPage(app, deps, 'GET', '/networks/:id', 'estate:read', async (req, _reply, p) => {
+    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    const [history, sites, assetCount] = await Promise.all([objectHistory(p.ctx, 'network', network.id), allSites(p.ctx), countAssetsOnNetwork(p.ctx.db, p.ctx.orgId, network.id)]);
+    return p.render('networks/views/show.njk', {
+      title: network.name, network, history, assetCount, kindLabel: NETWORK_KIND_LABELS[network.kind],
+      sites: sites.filter((s) => network.siteIds.includes(s.id)),
+      canWrite: can(p.ctx.role, 'estate:write'), canDelete: can(p.ctx.role, 'estate:delete'),
+    });
+  });
+
+  orgPage(app, deps, 'GET', '/networks/:id/edit', 'estate:write', async (req, _reply, p) => {
+    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    return renderForm(p, network, network);
+  });
+  orgPage(app, deps, 'POST', '/networks/:id', 'estate:write', async (req, _reply, p) => {
+    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    const input = networkFromForm(req.body as FormBody);
+    return submitForm(p, async () => {
+      const saved = await networks.updateNetwork(p.ctx, network.id, input);
+      return { to: `${p.base}/networks/${network.id}`, flash: `Network “${saved.name}” saved` };
+    }, (errors, status) => renderForm(p, network, input, errors, status) as any);
+  });
+
+  orgPage(app, deps, 'GET', '/networks/:id/delete', 'estate:delete', async (req, _reply, p) => {
+    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    return p.render('confirm-delete.njk', { title: `Delete ${network.name}`, thing: 'network', name: network.name, action: `${p.base}/networks/${network.id}/delete`, back: `${p.base}/networks/${network.id}` });
+  });
+  orgPage(app, deps, 'POST', '/networks/:id/delete', 'estate:delete', async (req, _reply, p) => {
+    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    await networks.deleteNetwork(p.ctx, network.id);
+    return p.redirect(`${p.base}/networks`, `Network “${network.name}” deleted`);
+  });
+}

@@ -48,3 +48,22 @@ export async function existingSiteIds(tx: Tx, orgId: string, ids: string[]): Pro
   const rows = await tx.selectFrom('sites').select('id').where('org_id', '=', orgId).where('id', 'in', ids).execute();
   return new Set(rows.map((r) => r.id));
 }
+
+/** Site ids linked to each of the given networks or systems (the two link tables share a shape). */
+export async function linkedSiteIds(tx: Tx, table: 'network_sites' | 'system_sites', orgId: string, ownerIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
+  if (!ownerIds.length) return out;
+  const ownerCol = table === 'network_sites' ? 'network_id' : 'system_id';
+  const rows = await (tx as any).selectFrom(table).select([`${ownerCol} as owner`, 'site_id']).where('org_id', '=', orgId).where(ownerCol, 'in', ownerIds).execute();
+  for (const r of rows as { owner: string; site_id: string }[]) out.get(r.owner)?.push(r.site_id);
+  return out;
+}
+
+/** Replaces the sites linked to a network or system, after checking each belongs to the organisation. */
+export async function replaceSiteLinks(tx: Tx, table: 'network_sites' | 'system_sites', orgId: string, ownerId: string, siteIds: string[]) {
+  const ownerCol = table === 'network_sites' ? 'network_id' : 'system_id';
+  await (tx as any).deleteFrom(table).where('org_id', '=', orgId).where(ownerCol, '=', ownerId).execute();
+  if (siteIds.length) {
+    await (tx as any).insertInto(table).values(siteIds.map((site_id) => ({ org_id: orgId, [ownerCol]: ownerId, site_id }))).execute();
+  }
+}

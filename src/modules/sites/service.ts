@@ -1,5 +1,5 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
-import { AppError, conflict, notFound, parseInput } from '../../platform/errors';
+import { AppError, conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
@@ -92,4 +92,10 @@ export async function deleteSite(ctx: OrgContext, id: string): Promise<void> {
 
 export function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Refuses site ids that are not this organisation's, naming the field, without saying what else exists. */
+export async function assertOwnSites(tx: OrgContext['db'], orgId: string, siteIds: string[]) {
+  const found = await repo.existingSiteIds(tx, orgId, siteIds);
+  if (siteIds.some((id) => !found.has(id))) throw new ValidationError({ siteIds: 'Choose sites from this organisation' });
 }
