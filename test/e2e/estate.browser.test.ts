@@ -52,7 +52,7 @@ describeEachDb('browser: estate register', (db) => {
     // The reason is required for a sensitive site: the summary says so and links to the field.
     await expect.poll(() => page.locator('.govuk-error-summary').innerText()).toContain('Give the reason the site is sensitive');
     await expectAccessible(page);
-    await page.getByLabel('Why is the site sensitive?').fill('Houses the council’s data centre');
+    await page.getByLabel('If it is sensitive, why?').fill('Houses the council’s data centre');
     await page.getByRole('button', { name: 'Save site' }).click();
     await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
     await expectAccessible(page);
@@ -67,7 +67,7 @@ describeEachDb('browser: estate register', (db) => {
       await page.getByLabel('Model (optional)').fill(model);
       await page.getByLabel('Serial number (optional)').fill(serial);
       await page.getByLabel('MAC address (optional)').fill(make === 'Axis' ? '00408c123456' : '44-19-b6-aa-bb-cc');
-      await page.getByLabel('Site').selectOption({ label: 'Kingsbury Town Hall' });
+      await page.getByLabel('Site', { exact: true }).selectOption({ label: 'Kingsbury Town Hall' });
       await page.locator('#installDate-day').fill('14');
       await page.locator('#installDate-month').fill('6');
       await page.locator('#installDate-year').fill('2021');
