@@ -41,3 +41,13 @@ export function parseInput<T extends z.ZodType>(schema: T, data: unknown): z.inf
   if (!r.success) throw new ValidationError(zodFields(r.error));
   return r.data;
 }
+
+/**
+ * Validates a PATCH body and keeps only the fields the caller sent. (A partial zod schema still fills in field
+ * defaults, which would silently reset fields the caller left out.)
+ */
+export function parsePatch<T extends z.ZodType>(schema: T, body: unknown): Partial<z.infer<T>> {
+  const parsed = parseInput(schema, body) as Record<string, unknown>;
+  const given = body && typeof body === 'object' ? new Set(Object.keys(body)) : new Set<string>();
+  return Object.fromEntries(Object.entries(parsed).filter(([k, v]) => given.has(k) && v !== undefined)) as Partial<z.infer<T>>;
+}

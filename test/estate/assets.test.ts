@@ -159,6 +159,14 @@ describeEachDb('assets', (db) => {
     expect(paged.body).toContain('rel="next"');
   });
 
+  it('changes only the fields a PATCH names', async () => {
+    const a = await api(app, org.tokens.engineer, 'POST', '/api/v1/assets', { kind: 'nvr', serial: 'PATCH-1', status: 'faulty', siteId });
+    const p = await api(app, org.tokens.engineer, 'PATCH', `/api/v1/assets/${a.json.id}`, { firmware: 'V4.30.085' });
+    expect(p.json).toMatchObject({ kind: 'nvr', status: 'faulty', siteId, firmware: 'V4.30.085' });
+    const cleared = await api(app, org.tokens.engineer, 'PATCH', `/api/v1/assets/${a.json.id}`, { siteId: null });
+    expect(cleared.json.siteId).toBeNull();
+  });
+
   it('keeps viewers from changing assets and engineers from deleting them', async () => {
     const a = await api(app, org.tokens.engineer, 'POST', '/api/v1/assets', { kind: 'camera', serial: 'PERM-1' });
     expect((await api(app, org.tokens.viewer, 'PATCH', `/api/v1/assets/${a.json.id}`, { status: 'removed' })).status).toBe(403);

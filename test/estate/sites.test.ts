@@ -48,6 +48,12 @@ describeEachDb('sites', (db) => {
     expect(trail.json.events[0].after.siteType).toBe('leisure');
   });
 
+  it('changes only the fields a PATCH names', async () => {
+    const created = await api(app, org.tokens.manager, 'POST', '/api/v1/sites', { name: 'Police hub', sensitive: true, sensitiveReason: 'Custody', siteType: 'police' });
+    const patched = await api(app, org.tokens.manager, 'PATCH', `/api/v1/sites/${created.json.id}`, { name: 'Police and council hub' });
+    expect(patched.json).toMatchObject({ name: 'Police and council hub', sensitive: true, sensitiveReason: 'Custody', siteType: 'police' });
+  });
+
   it('keeps viewers and engineers from changing sites', async () => {
     for (const role of ['viewer', 'engineer'] as const) {
       const r = await api(app, org.tokens[role], 'POST', '/api/v1/sites', { name: `By ${role}` });

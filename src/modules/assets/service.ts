@@ -1,10 +1,9 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
-import { conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
+import { conflict, notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../../platform/write';
-import { stripUndefined } from '../sites/service';
 import * as repo from './repo';
 import { assetInput, assetListQuery, assetPatch, type Asset, type AssetListItem, type AssetListQuery } from './schemas';
 
@@ -80,14 +79,14 @@ export async function createAsset(ctx: OrgContext, body: unknown): Promise<Asset
 
 export async function updateAsset(ctx: OrgContext, id: string, body: unknown): Promise<Asset> {
   requirePermission(ctx, 'assets:write');
-  const patch = parseInput(assetPatch, body);
+  const patch = parsePatch(assetPatch, body);
   try {
     return await auditedChange(ctx, async (tx) => {
       const existing = await repo.findAsset(tx, ctx.orgId, id);
       if (!existing) throw notFound('Asset');
       const before = repo.toAsset(existing);
       const { id: _i, createdAt: _c, updatedAt: _u, ...current } = before;
-      const input = parseInput(assetInput, { ...current, ...stripUndefined(patch) });
+      const input = parseInput(assetInput, { ...current, ...patch });
       await checkRefs(tx, ctx, input, id);
       const cols = { ...repo.assetColumns(input), updated_at: nowIso() };
       await tx.updateTable('assets').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();

@@ -7,9 +7,10 @@ import { UUID_RE } from '../../platform/ids';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
 import { list, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
+import type { Site } from '../sites/schemas';
 import { allSites } from '../sites/service';
 import { countAssetsOnNetwork } from './repo';
-import { NETWORK_KIND_LABELS, NETWORK_KINDS, networkFields, networkPatch } from './schemas';
+import { CIDR_MESSAGE, type Network, NETWORK_KIND_LABELS, NETWORK_KINDS, networkFields, networkPatch } from './schemas';
 import * as networks from './service';
 
 const networkOut = z.object({
@@ -24,21 +25,27 @@ const listQuery = z.object({
   limit: limitSchema.describe('Page size, 1–500 (default 50)'),
 }).strict();
 
-/** Ranges typed one per line (or comma-separated) become the list the schema checks. */
+/** Ranges are typed one per line (commas also accepted); each becomes an entry the schema checks. */
 function networkFromForm(body: FormBody) {
   return {
     name: text(body.name) ?? '', kind: text(body.kind) ?? undefined,
-    cidrs: (text(body.cidrs) ?? '').split(/[\s,]+/).filter(Boolean), siteIds: list(body.siteIds),
+    cidrs: (text(body.cidrs) ?? '').split(/[\r\n,]+/).map((c) => c.trim()).filter(Boolean), siteIds: list(body.siteIds),
   };
 }
 
-/** Range errors arrive per entry ("cidrs.2"); the form shows them together on the one textarea. */
-function formErrors(errors: Record<string, string>) {
+/**
+ * The API names a bad range by its position ("cidrs.2"); the form has one textarea, so its errors are
+ * gathered into one message there, quoting the entries to fix.
+ */
+function formErrors(errors: Record<string, string>, cidrs: string[]) {
   const out: Record<string, string> = {};
+  const bad: string[] = [];
   for (const [k, v] of Object.entries(errors)) {
-    const key = k.split('.')[0];
-    out[key] = out[key] ? `${out[key]} ${v}` : v;
+    const m = /^cidrs\.(\d+)$/.exec(k);
+    if (m) bad.push(`“${cidrs[Number(m[1])] ?? ''}”`);
+    else out[k] = v;
   }
+  if (bad.length) out.cidrs = [out.cidrs, `${CIDR_MESSAGE} – check ${bad.join(', ')}`].filter(Boolean).join('. ');
   return out;
 }
 
@@ -67,23 +74,23 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
     });
   });
 
-  const renderForm = async (p: PageCtx, network: any, values: any, errors: Record<string, string> = {}, status = 200) => {
-    const sites = await allSites(p.ctx);
-    return p.render('networks/views/form.njk', {
-      title: network ? `Change ${network.name}` : 'Add a network', network, errors: formErrors(errors),
-      values: { ...values, cidrsText: Array.isArray(values.cidrs) ? values.cidrs.join('\n') : '' },
+  // Sites are loaded before the action runs, so the form can be redrawn (with what was typed) without another wait.
+  const renderForm = (p: PageCtx, sites: Site[], network: Network | null, values: any, errors: Record<string, string> = {}, status = 200) =>
+    p.render('networks/views/form.njk', {
+      title: network ? `Change ${network.name}` : 'Add a network', network, errors: formErrors(errors, values.cidrs ?? []),
+      values: { ...values, cidrsText: (values.cidrs ?? []).join('\n') },
       kindItems: NETWORK_KINDS.map((k) => ({ value: k, text: NETWORK_KIND_LABELS[k], checked: values.kind === k })),
       siteItems: sites.map((s) => ({ value: s.id, text: s.name, checked: (values.siteIds ?? []).includes(s.id) })),
     }, status);
-  };
 
-  orgPage(app, deps, 'GET', '/networks/new', 'estate:write', async (_req, _reply, p) => renderForm(p, null, { siteIds: [] }));
+  orgPage(app, deps, 'GET', '/networks/new', 'estate:write', async (_req, _reply, p) => renderForm(p, await allSites(p.ctx), null, { siteIds: [] }));
   orgPage(app, deps, 'POST', '/networks', 'estate:write', async (req, _reply, p) => {
     const input = networkFromForm(req.body as FormBody);
+    const sites = await allSites(p.ctx);
     return submitForm(p, async () => {
       const n = await networks.createNetwork(p.ctx, input);
       return { to: `${p.base}/networks/${n.id}`, flash: `Network “${n.name}” added` };
-    }, (errors, status) => renderForm(p, null, input, errors, status) as any);
+    }, (errors, status) => renderForm(p, sites, null, input, errors, status));
   });
 
   orgPage(app, deps, 'GET', '/networks/:id', 'estate:read', async (req, _reply, p) => {
@@ -98,15 +105,16 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/networks/:id/edit', 'estate:write', async (req, _reply, p) => {
     const network = await networks.getNetwork(p.ctx, (req.params as any).id);
-    return renderForm(p, network, network);
+    return renderForm(p, await allSites(p.ctx), network, network);
   });
   orgPage(app, deps, 'POST', '/networks/:id', 'estate:write', async (req, _reply, p) => {
     const network = await networks.getNetwork(p.ctx, (req.params as any).id);
     const input = networkFromForm(req.body as FormBody);
+    const sites = await allSites(p.ctx);
     return submitForm(p, async () => {
       const saved = await networks.updateNetwork(p.ctx, network.id, input);
       return { to: `${p.base}/networks/${network.id}`, flash: `Network “${saved.name}” saved` };
-    }, (errors, status) => renderForm(p, network, input, errors, status) as any);
+    }, (errors, status) => renderForm(p, sites, network, input, errors, status));
   });
 
   orgPage(app, deps, 'GET', '/networks/:id/delete', 'estate:delete', async (req, _reply, p) => {

@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Tx } from '../../platform/context';
+import { ValidationError } from '../../platform/errors';
 import { containsText } from '../../platform/sqlutil';
 import type { SitesTable } from '../../platform/schema';
 import type { Site, SiteInput } from './schemas';
@@ -49,21 +52,39 @@ export async function existingSiteIds(tx: Tx, orgId: string, ids: string[]): Pro
   return new Set(rows.map((r) => r.id));
 }
 
-/** Site ids linked to each of the given networks or systems (the two link tables share a shape). */
-export async function linkedSiteIds(tx: Tx, table: 'network_sites' | 'system_sites', orgId: string, ownerIds: string[]): Promise<Map<string, string[]>> {
+// Networks and systems each link to the sites they serve through a table of the same shape
+// (org_id, <owner>_id, site_id); these helpers serve both.
+const OWNER_COLUMN = { network_sites: 'network_id', system_sites: 'system_id' } as const;
+export type SiteLinkTable = keyof typeof OWNER_COLUMN;
+
+/** A list of site ids in a request body. Sorted so the stored and returned lists (and audit diffs) are stable. */
+export const siteIdList = z.array(z.string({ error: 'Choose sites from this organisation' }).max(64), { error: 'siteIds must be a list of site ids' })
+  .max(1000, 'Choose 1,000 sites or fewer').transform((ids) => [...new Set(ids)].sort());
+
+/** Site ids linked to each of the given networks or systems, in id order. */
+export async function linkedSiteIds(tx: Tx, table: SiteLinkTable, orgId: string, ownerIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(ownerIds.map((id) => [id, []]));
   if (!ownerIds.length) return out;
-  const ownerCol = table === 'network_sites' ? 'network_id' : 'system_id';
-  const rows = await (tx as any).selectFrom(table).select([`${ownerCol} as owner`, 'site_id']).where('org_id', '=', orgId).where(ownerCol, 'in', ownerIds).execute();
-  for (const r of rows as { owner: string; site_id: string }[]) out.get(r.owner)?.push(r.site_id);
+  const owner = sql.ref<string>(OWNER_COLUMN[table]);
+  const rows = await tx.selectFrom(table).select([owner.as('owner'), 'site_id'])
+    .where('org_id', '=', orgId).where(owner, 'in', ownerIds).orderBy('site_id').execute();
+  for (const r of rows) out.get(r.owner)?.push(r.site_id);
   return out;
 }
 
-/** Replaces the sites linked to a network or system, after checking each belongs to the organisation. */
-export async function replaceSiteLinks(tx: Tx, table: 'network_sites' | 'system_sites', orgId: string, ownerId: string, siteIds: string[]) {
-  const ownerCol = table === 'network_sites' ? 'network_id' : 'system_id';
-  await (tx as any).deleteFrom(table).where('org_id', '=', orgId).where(ownerCol, '=', ownerId).execute();
-  if (siteIds.length) {
-    await (tx as any).insertInto(table).values(siteIds.map((site_id) => ({ org_id: orgId, [ownerCol]: ownerId, site_id }))).execute();
+/**
+ * Replaces the sites linked to a network or system. Refuses (as a field error on siteIds) any id that is not a
+ * site of this organisation, without saying whether it exists elsewhere. Call inside the write's transaction.
+ */
+export async function replaceSiteLinks(tx: Tx, table: SiteLinkTable, orgId: string, ownerId: string, siteIds: string[]) {
+  const found = await existingSiteIds(tx, orgId, siteIds);
+  if (siteIds.some((id) => !found.has(id))) throw new ValidationError({ siteIds: 'Choose sites from this organisation' });
+  const owner = sql.ref<string>(OWNER_COLUMN[table]);
+  await tx.deleteFrom(table).where('org_id', '=', orgId).where(owner, '=', ownerId).execute();
+  if (!siteIds.length) return;
+  if (table === 'network_sites') {
+    await tx.insertInto('network_sites').values(siteIds.map((site_id) => ({ org_id: orgId, network_id: ownerId, site_id }))).execute();
+  } else {
+    await tx.insertInto('system_sites').values(siteIds.map((site_id) => ({ org_id: orgId, system_id: ownerId, site_id }))).execute();
   }
 }

@@ -41,7 +41,3 @@ export interface Site {
   id: string; name: string; address: string | null; postcode: string | null; latitude: number | null; longitude: number | null;
   sensitive: boolean; sensitiveReason: string | null; siteType: (typeof SITE_TYPES)[number]; createdAt: string; updatedAt: string;
 }
-
-/** The sites a network or system covers: ids of this organisation's sites (checked in the service). */
-export const siteIdList = z.array(z.string({ error: 'Choose sites from this organisation' }).max(64), { error: 'siteIds must be a list of site ids' })
-  .max(1000, 'Choose 1,000 sites or fewer').default([]).transform((ids) => [...new Set(ids)]);

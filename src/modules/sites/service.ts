@@ -1,5 +1,5 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
-import { AppError, conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
+import { AppError, conflict, notFound, parseInput, parsePatch } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
@@ -52,14 +52,14 @@ export async function createSite(ctx: OrgContext, body: unknown): Promise<Site> 
 
 export async function updateSite(ctx: OrgContext, id: string, body: unknown): Promise<Site> {
   requirePermission(ctx, 'estate:write');
-  const patch = parseInput(sitePatch, body);
+  const patch = parsePatch(sitePatch, body);
   try {
     return await auditedChange(ctx, async (tx) => {
       const existing = await repo.findSite(tx, ctx.orgId, id);
       if (!existing) throw notFound('Site');
       const before = repo.toSite(existing);
       const { id: _i, createdAt: _c, updatedAt: _u, ...current } = before;
-      const input = parseInput(siteInput, { ...current, ...stripUndefined(patch) });
+      const input = parseInput(siteInput, { ...current, ...patch });
       if (input.name.toLowerCase() !== existing.name_key) {
         const clash = await repo.findSiteByName(tx, ctx.orgId, input.name);
         if (clash && clash.id !== id) throw duplicateName();
@@ -90,12 +90,3 @@ export async function deleteSite(ctx: OrgContext, id: string): Promise<void> {
   });
 }
 
-export function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Refuses site ids that are not this organisation's, naming the field, without saying what else exists. */
-export async function assertOwnSites(tx: OrgContext['db'], orgId: string, siteIds: string[]) {
-  const found = await repo.existingSiteIds(tx, orgId, siteIds);
-  if (siteIds.some((id) => !found.has(id))) throw new ValidationError({ siteIds: 'Choose sites from this organisation' });
-}

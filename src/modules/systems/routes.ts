@@ -7,9 +7,10 @@ import { UUID_RE } from '../../platform/ids';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
 import { list, numberOrRaw, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
+import type { Site } from '../sites/schemas';
 import { allSites } from '../sites/service';
 import { countAssetsInSystem } from './repo';
-import { systemFields, systemPatch } from './schemas';
+import { type System, systemFields, systemPatch } from './schemas';
 import * as systems from './service';
 
 const systemOut = z.object({
@@ -46,29 +47,30 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => { await systems.deleteSystem(ctx, (req.params as any).id); });
 
   orgPage(app, deps, 'GET', '/systems', 'estate:read', async (req, _reply, p) => {
-    const [page, sites] = await Promise.all([systems.listSystems(p.ctx, { cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
+    const q = text((req.query as any).q) ?? undefined;
+    const [page, sites] = await Promise.all([systems.listSystems(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
     const siteName = new Map(sites.map((s) => [s.id, s.name]));
     return p.render('systems/views/list.njk', {
-      title: 'Systems', next: page.next, canWrite: can(p.ctx.role, 'estate:write'),
+      title: 'Systems', q, next: page.next, canWrite: can(p.ctx.role, 'estate:write'),
       systems: page.items.map((s) => ({ ...s, siteNames: s.siteIds.map((id) => siteName.get(id)).filter(Boolean) })),
     });
   });
 
-  const renderForm = async (p: PageCtx, system: any, values: any, errors: Record<string, string> = {}, status = 200) => {
-    const sites = await allSites(p.ctx);
-    return p.render('systems/views/form.njk', {
+  // Sites are loaded before the action runs, so the form can be redrawn (with what was typed) without another wait.
+  const renderForm = (p: PageCtx, sites: Site[], system: System | null, values: any, errors: Record<string, string> = {}, status = 200) =>
+    p.render('systems/views/form.njk', {
       title: system ? `Change ${system.name}` : 'Add a system', system, values, errors,
       siteItems: sites.map((s) => ({ value: s.id, text: s.name, checked: (values.siteIds ?? []).includes(s.id) })),
     }, status);
-  };
 
-  orgPage(app, deps, 'GET', '/systems/new', 'estate:write', async (_req, _reply, p) => renderForm(p, null, { siteIds: [], retentionDays: 31 }));
+  orgPage(app, deps, 'GET', '/systems/new', 'estate:write', async (_req, _reply, p) => renderForm(p, await allSites(p.ctx), null, { siteIds: [] }));
   orgPage(app, deps, 'POST', '/systems', 'estate:write', async (req, _reply, p) => {
     const input = systemFromForm(req.body as FormBody);
+    const sites = await allSites(p.ctx);
     return submitForm(p, async () => {
       const s = await systems.createSystem(p.ctx, input);
       return { to: `${p.base}/systems/${s.id}`, flash: `System “${s.name}” added` };
-    }, (errors, status) => renderForm(p, null, input, errors, status) as any);
+    }, (errors, status) => renderForm(p, sites, null, { ...input, retentionDays: text((req.body as FormBody).retentionDays) }, errors, status));
   });
 
   orgPage(app, deps, 'GET', '/systems/:id', 'estate:read', async (req, _reply, p) => {
@@ -82,15 +84,16 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/systems/:id/edit', 'estate:write', async (req, _reply, p) => {
     const system = await systems.getSystem(p.ctx, (req.params as any).id);
-    return renderForm(p, system, system);
+    return renderForm(p, await allSites(p.ctx), system, system);
   });
   orgPage(app, deps, 'POST', '/systems/:id', 'estate:write', async (req, _reply, p) => {
     const system = await systems.getSystem(p.ctx, (req.params as any).id);
     const input = systemFromForm(req.body as FormBody);
+    const sites = await allSites(p.ctx);
     return submitForm(p, async () => {
       const saved = await systems.updateSystem(p.ctx, system.id, input);
       return { to: `${p.base}/systems/${system.id}`, flash: `System “${saved.name}” saved` };
-    }, (errors, status) => renderForm(p, system, input, errors, status) as any);
+    }, (errors, status) => renderForm(p, sites, system, { ...input, retentionDays: text((req.body as FormBody).retentionDays) }, errors, status));
   });
 
   orgPage(app, deps, 'GET', '/systems/:id/delete', 'estate:delete', async (req, _reply, p) => {
