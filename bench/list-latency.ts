@@ -132,7 +132,7 @@ async function run(kind: DbKind) {
     // The cursor for a page half-way through the register in the default sort (manufacturer, id).
     const depth = Math.floor(ROWS / 2);
     const mid = await d.db.selectFrom('assets').select(['manufacturer_key', 'id']).where('org_id', '=', big.id).orderBy('manufacturer_key').orderBy('id').offset(depth).limit(1).executeTakeFirstOrThrow();
-    const deepCursor = encodeCursor({ s: 'manufacturer:asc', v: mid.manufacturer_key, id: mid.id });
+    const deepCursor = encodeCursor({ s: 'manufacturer:asc', v: [mid.manufacturer_key], id: mid.id });
     const site = big.sites[3];
     const results = [
       await measure('first page (50, sorted by manufacturer)', async () => { await get('/api/v1/assets?limit=50'); }),
@@ -144,7 +144,7 @@ async function run(kind: DbKind) {
     // Peer: the same deep page as a query alone, by our keyset cursor and by OFFSET as a naive implementation
     // would page (fewer iterations: OFFSET is slow). Both bare queries, so the ratio compares like with like.
     const filters = { sort: 'manufacturer', order: 'asc', limit: 50 } as any;
-    const decoded = { s: 'manufacturer:asc', v: mid.manufacturer_key, id: mid.id };
+    const decoded = { s: 'manufacturer:asc', v: [mid.manufacturer_key], id: mid.id };
     const peerRuns = Math.min(20, ITER);
     const keysetTimes: number[] = [];
     const offsetTimes: number[] = [];

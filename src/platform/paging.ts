@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { AppError } from './errors';
 
 /** Opaque keyset cursor: the sort value and id of the row a page ends (or starts) on. */
-export interface Cursor { s: string; v: string | number | null; id: string; back?: boolean }
+type CursorValue = string | number | null;
+export interface Cursor { s: string; v: CursorValue | CursorValue[]; id: string; back?: boolean }
 
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
 const cursorSchema = z.object({
-  s: z.string().max(40), v: z.union([z.string().max(1000), z.number(), z.null()]), id: z.string().max(64), back: z.boolean().optional(),
+  s: z.string().max(40), v: z.union([z.string().max(1000), z.number(), z.null(), z.array(z.union([z.string().max(1000), z.number(), z.null()])).max(4)]),
+  id: z.string().max(64), back: z.boolean().optional(),
 }).strict();
 
 export function decodeCursor(text: string | undefined, sort: string): Cursor | null {

@@ -125,7 +125,7 @@ export { cookieOptions };
  * what the person typed. Anything else (not found, forbidden) goes to the error page.
  */
 export async function submitForm(p: PageCtx, action: () => Promise<{ to: string; flash: string }>,
-  rerender: (errors: Record<string, string>, status: number) => FastifyReply) {
+  rerender: (errors: Record<string, string>, status: number) => FastifyReply | Promise<FastifyReply>) {
   try {
     const { to, flash } = await action();
     return p.redirect(to, flash);

@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { AssetsTable, DB } from '../../platform/schema';
 import type { Cursor } from '../../platform/paging';
@@ -36,10 +36,15 @@ export async function findAssetBySerial(tx: Tx, orgId: string, serial: string) {
   return tx.selectFrom('assets').select(['id']).where('org_id', '=', orgId).where('serial', '=', serial).executeTakeFirst();
 }
 
-/** Sort keys and the column each uses; every one has an (org_id, column, id) index. */
+/**
+ * Sort keys and the columns each orders by (then id, so the order is total). Kind and status sort within by
+ * manufacturer, which is what a person scanning the list expects. Every sort, and every filter with the
+ * default sort, has an index that yields rows already in order, so a page never sorts the whole register.
+ */
 export const SORT_COLUMNS = {
-  manufacturer: 'manufacturer_key', model: 'model_key', status: 'status', kind: 'kind', updated: 'updated_at', created: 'id',
-} as const;
+  manufacturer: ['manufacturer_key'], model: ['model_key'], status: ['status', 'manufacturer_key'],
+  kind: ['kind', 'manufacturer_key'], updated: ['updated_at'], created: [],
+} as const satisfies Record<string, readonly (keyof AssetsTable)[]>;
 
 type AssetQuery = SelectQueryBuilder<DB, 'assets', any>;
 
@@ -60,10 +65,9 @@ function applyFilters(q: AssetQuery, orgId: string, f: AssetListQuery): AssetQue
  * fetched to know whether another page follows. Never OFFSET: page 20,000 costs what page 1 costs.
  */
 export async function listAssetPage(tx: Tx, orgId: string, f: AssetListQuery, cursor: Cursor | null) {
-  const col = SORT_COLUMNS[f.sort];
+  const cols = [...SORT_COLUMNS[f.sort].map((c) => `assets.${c}`), 'assets.id'];
   const back = !!cursor?.back;
   const dir: 'asc' | 'desc' = back ? (f.order === 'asc' ? 'desc' : 'asc') : f.order;
-  const op = dir === 'asc' ? '>' : '<';
   let q = applyFilters(tx.selectFrom('assets') as AssetQuery, orgId, f)
     .leftJoin('sites', 'sites.id', 'assets.site_id')
     .leftJoin('networks', 'networks.id', 'assets.network_id')
@@ -71,13 +75,19 @@ export async function listAssetPage(tx: Tx, orgId: string, f: AssetListQuery, cu
     .selectAll('assets')
     .select(['sites.name as site_name', 'networks.name as network_name', 'systems.name as system_name']);
   if (cursor) {
-    q = col === 'id'
-      ? q.where('assets.id', op, cursor.id)
-      : q.where((eb) => eb(eb.refTuple(`assets.${col}` as any, 'assets.id'), op, eb.tuple(cursor.v as any, cursor.id)));
+    // Row-value comparison "(a, b, id) > (x, y, z)": one range on the index, on both SQLite and PostgreSQL.
+    const values = [...(Array.isArray(cursor.v) ? cursor.v : []), cursor.id];
+    if (values.length !== cols.length) throw new Error('cursor does not match the sort');
+    q = q.where(sql<boolean>`(${sql.join(cols.map((c) => sql.ref(c)))}) ${sql.raw(dir === 'asc' ? '>' : '<')} (${sql.join(values)})`);
   }
-  q = col === 'id' ? q.orderBy('assets.id', dir) : q.orderBy(`assets.${col}` as any, dir).orderBy('assets.id', dir);
+  for (const c of cols) q = q.orderBy(sql.ref(c), dir);
   const rows = await q.limit(f.limit + 1).execute();
-  return { rows: rows as (AssetsTable & { site_name: string | null; network_name: string | null; system_name: string | null })[], col };
+  return rows as (AssetsTable & { site_name: string | null; network_name: string | null; system_name: string | null })[];
+}
+
+/** The cursor values for a row under a sort: its sort columns (the id travels separately). */
+export function sortValues(r: AssetsTable, sort: AssetListQuery['sort']): (string | null)[] {
+  return SORT_COLUMNS[sort].map((c) => r[c] as string | null);
 }
 
 export function toListItem(r: AssetsTable & { site_name: string | null; network_name: string | null; system_name: string | null }): AssetListItem {

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { can, type OrgContext } from '../../platform/context';
 import { csvStream } from '../../platform/csv';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, orgPage, type AppDeps } from '../../server/http';
+import { registerRecordRoutes } from '../../server/records';
 import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
 import { allSites } from '../sites/service';
@@ -11,7 +12,7 @@ import { allSystems } from '../systems/service';
 import { manufacturerLabels } from './repo';
 import {
   ASSET_KINDS, ASSET_SORTS, ASSET_STATUSES, assetFields, assetListQuery, assetPatch, KIND_LABELS, STATUS_LABELS,
-  type AssetListItem, type AssetListQuery,
+  type Asset, type AssetListItem, type AssetListQuery,
 } from './schemas';
 import * as assets from './service';
 
@@ -77,15 +78,6 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => assets.listAssets(ctx, assets.parseListQuery(req.query)));
   apiRoute(app, deps, 'GET', '/assets.csv', { summary: 'Export the filtered asset list as CSV (same filters as the list)', tag: 'Assets', query: assetListQuery.omit({ cursor: true, limit: true }) },
     async (req, ctx, reply) => sendCsv(reply, ctx, assets.parseListQuery({ ...(req.query as object), limit: 500 })));
-  apiRoute(app, deps, 'POST', '/assets', { summary: 'Register an asset', tag: 'Assets', status: 201, body: assetFields, response: assetOut, permission: 'engineer, manager or admin' },
-    async (req, ctx) => assets.createAsset(ctx, jsonBody(req)));
-  apiRoute(app, deps, 'GET', '/assets/:id', { summary: 'Get an asset', tag: 'Assets', response: assetOut },
-    async (req, ctx) => assets.getAsset(ctx, (req.params as any).id));
-  apiRoute(app, deps, 'PATCH', '/assets/:id', { summary: 'Change an asset', tag: 'Assets', body: assetPatch, response: assetOut, permission: 'engineer, manager or admin' },
-    async (req, ctx) => assets.updateAsset(ctx, (req.params as any).id, jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/assets/:id', { summary: 'Delete an asset', tag: 'Assets', permission: 'manager or admin' },
-    async (req, ctx) => { await assets.deleteAsset(ctx, (req.params as any).id); });
-
   // ---- Pages
   const readFilters = (query: unknown) => {
     const raw = Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== ''));
@@ -119,26 +111,23 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/assets.csv', 'estate:read', async (req, reply, p) => sendCsv(reply, p.ctx, { ...readFilters(req.query), cursor: undefined, limit: 500 }));
 
-  const renderForm = async (p: PageCtx, asset: any, values: any, body: FormBody | null, errors: Record<string, string> = {}, status = 200) => {
-    const lists = await pickLists(p.ctx);
-    return p.render('assets/views/form.njk', {
-      title: asset ? 'Change asset' : 'Add an asset', asset, values, errors,
-      kindItems: enumOptions(KIND_LABELS, values.kind ?? 'camera'), statusItems: enumOptions(STATUS_LABELS, values.status ?? 'in-service').map((i) => ({ ...i, checked: i.selected })),
-      siteItems: options(lists.sites, values.siteId, 'Not recorded'), networkItems: options(lists.networks, values.networkId, 'Not recorded'),
-      systemItems: options(lists.systems, values.systemId, 'Not recorded'),
-      installDate: dateFields(body, 'installDate', values.installDate), warrantyEnd: dateFields(body, 'warrantyEnd', values.warrantyEnd),
-    }, status);
-  };
-
-  orgPage(app, deps, 'GET', '/assets/new', 'assets:write', async (req, _reply, p) =>
-    renderForm(p, null, { kind: 'camera', status: 'in-service', siteId: text((req.query as any).site) }, null));
-  orgPage(app, deps, 'POST', '/assets', 'assets:write', async (req, _reply, p) => {
-    const body = req.body as FormBody;
-    const input = assetFromForm(body);
-    return submitForm(p, async () => {
-      const a = await assets.createAsset(p.ctx, input);
-      return { to: `${p.base}/assets/${a.id}`, flash: `Asset added: ${assets.describe(a)}` };
-    }, (errors, status) => renderForm(p, null, input, body, errors, status) as any);
+  registerRecordRoutes<Asset>(app, deps, {
+    path: 'assets', noun: 'asset', tag: 'Assets', writePermission: 'assets:write',
+    api: { out: assetOut, fields: assetFields, patch: assetPatch, writeRoles: 'engineer, manager or admin', deleteNote: '' },
+    service: { get: assets.getAsset, create: assets.createAsset, update: assets.updateAsset, remove: assets.deleteAsset },
+    name: assets.describe,
+    fromForm: assetFromForm,
+    newValues: (req) => ({ kind: 'camera', status: 'in-service', siteId: text((req.query as any).site) }),
+    form: async (p, asset, values, body, errors, status) => {
+      const lists = await pickLists(p.ctx);
+      return p.render('assets/views/form.njk', {
+        title: asset ? 'Change asset' : 'Add an asset', asset, values, errors,
+        kindItems: enumOptions(KIND_LABELS, values.kind ?? 'camera'), statusItems: enumOptions(STATUS_LABELS, values.status ?? 'in-service').map((i) => ({ ...i, checked: i.selected })),
+        siteItems: options(lists.sites, values.siteId, 'Not recorded'), networkItems: options(lists.networks, values.networkId, 'Not recorded'),
+        systemItems: options(lists.systems, values.systemId, 'Not recorded'),
+        installDate: dateFields(body, 'installDate', values.installDate), warrantyEnd: dateFields(body, 'warrantyEnd', values.warrantyEnd),
+      }, status);
+    },
   });
 
   orgPage(app, deps, 'GET', '/assets/:id', 'estate:read', async (req, _reply, p) => {
@@ -150,29 +139,5 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
       site: nameOf(lists.sites, asset.siteId), network: nameOf(lists.networks, asset.networkId), system: nameOf(lists.systems, asset.systemId),
       canWrite: can(p.ctx.role, 'assets:write'), canDelete: can(p.ctx.role, 'estate:delete'),
     });
-  });
-
-  orgPage(app, deps, 'GET', '/assets/:id/edit', 'assets:write', async (req, _reply, p) => {
-    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
-    return renderForm(p, asset, asset, null);
-  });
-  orgPage(app, deps, 'POST', '/assets/:id', 'assets:write', async (req, _reply, p) => {
-    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
-    const body = req.body as FormBody;
-    const input = assetFromForm(body);
-    return submitForm(p, async () => {
-      const saved = await assets.updateAsset(p.ctx, asset.id, input);
-      return { to: `${p.base}/assets/${asset.id}`, flash: `Asset saved: ${assets.describe(saved)}` };
-    }, (errors, status) => renderForm(p, asset, input, body, errors, status) as any);
-  });
-
-  orgPage(app, deps, 'GET', '/assets/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
-    return p.render('confirm-delete.njk', { title: 'Delete asset', thing: 'asset', name: assets.describe(asset), action: `${p.base}/assets/${asset.id}/delete`, back: `${p.base}/assets/${asset.id}` });
-  });
-  orgPage(app, deps, 'POST', '/assets/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
-    await assets.deleteAsset(p.ctx, asset.id);
-    return p.redirect(`${p.base}/assets`, `Asset deleted: ${assets.describe(asset)}`);
   });
 }

@@ -20,11 +20,11 @@ export async function listAssets(ctx: OrgContext, f: AssetListQuery): Promise<As
   requirePermission(ctx, 'estate:read');
   const sortKey = `${f.sort}:${f.order}`;
   const cursor = decodeCursor(f.cursor, sortKey);
-  const { rows, col } = await repo.listAssetPage(ctx.db, ctx.orgId, f, cursor);
+  const rows = await repo.listAssetPage(ctx.db, ctx.orgId, f, cursor);
   const more = rows.length > f.limit;
   let page = rows.slice(0, f.limit);
   if (cursor?.back) page = page.reverse();
-  const at = (r: (typeof page)[number], back: boolean) => encodeCursor({ s: sortKey, v: col === 'id' ? r.id : (r as any)[col], id: r.id, ...(back ? { back } : {}) });
+  const at = (r: (typeof page)[number], back: boolean) => encodeCursor({ s: sortKey, v: repo.sortValues(r, f.sort), id: r.id, ...(back ? { back } : {}) });
   const first = page[0];
   const last = page[page.length - 1];
   // Going forwards, a next page exists if we over-fetched; going backwards, we came from one.

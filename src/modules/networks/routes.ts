@@ -4,10 +4,10 @@ import { can } from '../../platform/context';
 import { parseInput } from '../../platform/errors';
 import { limitSchema } from '../../platform/paging';
 import { UUID_RE } from '../../platform/ids';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, orgPage, type AppDeps } from '../../server/http';
+import { registerRecordRoutes } from '../../server/records';
 import { list, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
-import type { Site } from '../sites/schemas';
 import { allSites } from '../sites/service';
 import { countAssetsOnNetwork } from './repo';
 import { CIDR_MESSAGE, type Network, NETWORK_KIND_LABELS, NETWORK_KINDS, networkFields, networkPatch } from './schemas';
@@ -55,15 +55,6 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
       const q = parseInput(listQuery, req.query);
       return networks.listNetworks(ctx, { q: q.q, kind: q.kind, siteId: q.site, cursor: q.cursor, limit: q.limit });
     });
-  apiRoute(app, deps, 'POST', '/networks', { summary: 'Register a network', tag: 'Networks', status: 201, body: networkFields, response: networkOut, permission: 'manager or admin' },
-    async (req, ctx) => networks.createNetwork(ctx, jsonBody(req)));
-  apiRoute(app, deps, 'GET', '/networks/:id', { summary: 'Get a network', tag: 'Networks', response: networkOut },
-    async (req, ctx) => networks.getNetwork(ctx, (req.params as any).id));
-  apiRoute(app, deps, 'PATCH', '/networks/:id', { summary: 'Change a network', tag: 'Networks', body: networkPatch, response: networkOut, permission: 'manager or admin' },
-    async (req, ctx) => networks.updateNetwork(ctx, (req.params as any).id, jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/networks/:id', { summary: 'Delete a network (refused while assets are on it)', tag: 'Networks', permission: 'manager or admin' },
-    async (req, ctx) => { await networks.deleteNetwork(ctx, (req.params as any).id); });
-
   orgPage(app, deps, 'GET', '/networks', 'estate:read', async (req, _reply, p) => {
     const q = text((req.query as any).q) ?? undefined;
     const [page, sites] = await Promise.all([networks.listNetworks(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
@@ -74,23 +65,22 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
     });
   });
 
-  // Sites are loaded before the action runs, so the form can be redrawn (with what was typed) without another wait.
-  const renderForm = (p: PageCtx, sites: Site[], network: Network | null, values: any, errors: Record<string, string> = {}, status = 200) =>
-    p.render('networks/views/form.njk', {
-      title: network ? `Change ${network.name}` : 'Add a network', network, errors: formErrors(errors, values.cidrs ?? []),
-      values: { ...values, cidrsText: (values.cidrs ?? []).join('\n') },
-      kindItems: NETWORK_KINDS.map((k) => ({ value: k, text: NETWORK_KIND_LABELS[k], checked: values.kind === k })),
-      siteItems: sites.map((s) => ({ value: s.id, text: s.name, checked: (values.siteIds ?? []).includes(s.id) })),
-    }, status);
-
-  orgPage(app, deps, 'GET', '/networks/new', 'estate:write', async (_req, _reply, p) => renderForm(p, await allSites(p.ctx), null, { siteIds: [] }));
-  orgPage(app, deps, 'POST', '/networks', 'estate:write', async (req, _reply, p) => {
-    const input = networkFromForm(req.body as FormBody);
-    const sites = await allSites(p.ctx);
-    return submitForm(p, async () => {
-      const n = await networks.createNetwork(p.ctx, input);
-      return { to: `${p.base}/networks/${n.id}`, flash: `Network “${n.name}” added` };
-    }, (errors, status) => renderForm(p, sites, null, input, errors, status));
+  registerRecordRoutes<Network>(app, deps, {
+    path: 'networks', noun: 'network', tag: 'Networks', writePermission: 'estate:write',
+    api: { out: networkOut, fields: networkFields, patch: networkPatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are on it)' },
+    service: { get: networks.getNetwork, create: networks.createNetwork, update: networks.updateNetwork, remove: networks.deleteNetwork },
+    name: (n) => n.name,
+    fromForm: networkFromForm,
+    newValues: () => ({ siteIds: [] }),
+    form: async (p, network, values, _body, errors, status) => {
+      const sites = await allSites(p.ctx);
+      return p.render('networks/views/form.njk', {
+        title: network ? `Change ${network.name}` : 'Add a network', network, errors: formErrors(errors, values.cidrs ?? []),
+        values: { ...values, cidrsText: (values.cidrs ?? []).join('\n') },
+        kindItems: NETWORK_KINDS.map((k) => ({ value: k, text: NETWORK_KIND_LABELS[k], checked: values.kind === k })),
+        siteItems: sites.map((s) => ({ value: s.id, text: s.name, checked: (values.siteIds ?? []).includes(s.id) })),
+      }, status);
+    },
   });
 
   orgPage(app, deps, 'GET', '/networks/:id', 'estate:read', async (req, _reply, p) => {
@@ -101,29 +91,5 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
       sites: sites.filter((s) => network.siteIds.includes(s.id)),
       canWrite: can(p.ctx.role, 'estate:write'), canDelete: can(p.ctx.role, 'estate:delete'),
     });
-  });
-
-  orgPage(app, deps, 'GET', '/networks/:id/edit', 'estate:write', async (req, _reply, p) => {
-    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
-    return renderForm(p, await allSites(p.ctx), network, network);
-  });
-  orgPage(app, deps, 'POST', '/networks/:id', 'estate:write', async (req, _reply, p) => {
-    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
-    const input = networkFromForm(req.body as FormBody);
-    const sites = await allSites(p.ctx);
-    return submitForm(p, async () => {
-      const saved = await networks.updateNetwork(p.ctx, network.id, input);
-      return { to: `${p.base}/networks/${network.id}`, flash: `Network “${saved.name}” saved` };
-    }, (errors, status) => renderForm(p, sites, network, input, errors, status));
-  });
-
-  orgPage(app, deps, 'GET', '/networks/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
-    return p.render('confirm-delete.njk', { title: `Delete ${network.name}`, thing: 'network', name: network.name, action: `${p.base}/networks/${network.id}/delete`, back: `${p.base}/networks/${network.id}` });
-  });
-  orgPage(app, deps, 'POST', '/networks/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
-    await networks.deleteNetwork(p.ctx, network.id);
-    return p.redirect(`${p.base}/networks`, `Network “${network.name}” deleted`);
   });
 }

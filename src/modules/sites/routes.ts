@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { parseInput } from '../../platform/errors';
 import { limitSchema } from '../../platform/paging';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps } from '../../server/http';
+import { apiRoute, orgPage, type AppDeps } from '../../server/http';
+import { registerRecordRoutes } from '../../server/records';
 import { numberOrRaw, text, yesNo, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
-import { SITE_TYPE_LABELS, SITE_TYPES, siteFields, sitePatch } from './schemas';
+import { SITE_TYPE_LABELS, SITE_TYPES, siteFields, sitePatch, type Site } from './schemas';
 import * as sites from './service';
 import { countAssetsAtSite } from './repo';
 
@@ -34,38 +35,30 @@ function siteFromForm(body: FormBody) {
 const typeItems = (selected?: string) => SITE_TYPES.map((t) => ({ value: t, text: SITE_TYPE_LABELS[t], selected: t === selected }));
 
 export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
-  // ---- API
   apiRoute(app, deps, 'GET', '/sites', { summary: 'List sites', tag: 'Sites', query: listQuery, response: z.object({ items: z.array(siteOut), next: z.string().nullable() }) },
     async (req, ctx) => {
       const q = parseInput(listQuery, req.query);
       return sites.listSites(ctx, { q: q.q, sensitive: q.sensitive === undefined ? undefined : q.sensitive === 'true', cursor: q.cursor, limit: q.limit });
     });
-  apiRoute(app, deps, 'POST', '/sites', { summary: 'Register a site', tag: 'Sites', status: 201, body: siteFields, response: siteOut, permission: 'manager or admin' },
-    async (req, ctx) => sites.createSite(ctx, jsonBody(req)));
-  apiRoute(app, deps, 'GET', '/sites/:id', { summary: 'Get a site', tag: 'Sites', response: siteOut },
-    async (req, ctx) => sites.getSite(ctx, (req.params as any).id));
-  apiRoute(app, deps, 'PATCH', '/sites/:id', { summary: 'Change a site', tag: 'Sites', body: sitePatch, response: siteOut, permission: 'manager or admin' },
-    async (req, ctx) => sites.updateSite(ctx, (req.params as any).id, jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/sites/:id', { summary: 'Delete a site (refused while assets are at it)', tag: 'Sites', permission: 'manager or admin' },
-    async (req, ctx) => { await sites.deleteSite(ctx, (req.params as any).id); });
 
-  // ---- Pages
+  registerRecordRoutes<Site>(app, deps, {
+    path: 'sites', noun: 'site', tag: 'Sites', writePermission: 'estate:write',
+    api: { out: siteOut, fields: siteFields, patch: sitePatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are at it)' },
+    service: { get: sites.getSite, create: sites.createSite, update: sites.updateSite, remove: sites.deleteSite },
+    name: (s) => s.name,
+    fromForm: siteFromForm,
+    newValues: () => ({ sensitive: false, siteType: 'office' }),
+    form: async (p, site, values, body, errors, status) => p.render('sites/views/form.njk', {
+      title: site ? `Change ${site.name}` : 'Add a site', site, errors, typeItems: typeItems(values.siteType),
+      // Coordinates are shown as typed, so a mistyped number can be corrected rather than lost.
+      values: body ? { ...values, latitude: text(body.latitude), longitude: text(body.longitude) } : values,
+    }, status),
+  });
+
   orgPage(app, deps, 'GET', '/sites', 'estate:read', async (req, _reply, p) => {
     const q = text((req.query as any).q) ?? undefined;
     const page = await sites.listSites(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 });
     return p.render('sites/views/list.njk', { title: 'Sites', sites: page.items, next: page.next, q, canWrite: can(p.ctx.role, 'estate:write'), labels: SITE_TYPE_LABELS });
-  });
-
-  const renderForm = (p: any, site: any, values: any, errors: Record<string, string> = {}, status = 200) =>
-    p.render('sites/views/form.njk', { title: site ? `Change ${site.name}` : 'Add a site', site, values, errors, typeItems: typeItems(values.siteType) }, status);
-
-  orgPage(app, deps, 'GET', '/sites/new', 'estate:write', async (_req, _reply, p) => renderForm(p, null, { sensitive: false, siteType: 'office' }));
-  orgPage(app, deps, 'POST', '/sites', 'estate:write', async (req, _reply, p) => {
-    const input = siteFromForm(req.body as FormBody);
-    return submitForm(p, async () => {
-      const site = await sites.createSite(p.ctx, input);
-      return { to: `${p.base}/sites/${site.id}`, flash: `Site “${site.name}” added` };
-    }, (errors, status) => renderForm(p, null, { ...input, latitude: text((req.body as any).latitude), longitude: text((req.body as any).longitude) }, errors, status));
   });
 
   orgPage(app, deps, 'GET', '/sites/:id', 'estate:read', async (req, _reply, p) => {
@@ -75,28 +68,5 @@ export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
       title: site.name, site, history, assetCount, typeLabel: SITE_TYPE_LABELS[site.siteType],
       canWrite: can(p.ctx.role, 'estate:write'), canDelete: can(p.ctx.role, 'estate:delete'),
     });
-  });
-
-  orgPage(app, deps, 'GET', '/sites/:id/edit', 'estate:write', async (req, _reply, p) => {
-    const site = await sites.getSite(p.ctx, (req.params as any).id);
-    return renderForm(p, site, site);
-  });
-  orgPage(app, deps, 'POST', '/sites/:id', 'estate:write', async (req, _reply, p) => {
-    const site = await sites.getSite(p.ctx, (req.params as any).id);
-    const input = siteFromForm(req.body as FormBody);
-    return submitForm(p, async () => {
-      const saved = await sites.updateSite(p.ctx, site.id, input);
-      return { to: `${p.base}/sites/${site.id}`, flash: `Site “${saved.name}” saved` };
-    }, (errors, status) => renderForm(p, site, { ...input, latitude: text((req.body as any).latitude), longitude: text((req.body as any).longitude) }, errors, status));
-  });
-
-  orgPage(app, deps, 'GET', '/sites/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const site = await sites.getSite(p.ctx, (req.params as any).id);
-    return p.render('confirm-delete.njk', { title: `Delete ${site.name}`, thing: 'site', name: site.name, action: `${p.base}/sites/${site.id}/delete`, back: `${p.base}/sites/${site.id}` });
-  });
-  orgPage(app, deps, 'POST', '/sites/:id/delete', 'estate:delete', async (req, _reply, p) => {
-    const site = await sites.getSite(p.ctx, (req.params as any).id);
-    await sites.deleteSite(p.ctx, site.id);
-    return p.redirect(`${p.base}/sites`, `Site “${site.name}” deleted`);
   });
 }
