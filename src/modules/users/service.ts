@@ -44,6 +44,9 @@ export async function signIn(db: Kysely<DB>, body: unknown, meta: { ip: string |
   const expiresAt = new Date(now.getTime() + meta.ttlHours * 3600_000);
   const orgs = await db.selectFrom('memberships').select('org_id').where('user_id', '=', user.id).limit(2).execute();
   await db.transaction().execute(async (tx) => {
+    // Housekeeping: sessions that ended more than 30 days ago are of no further use.
+    const stale = new Date(now.getTime() - 30 * 86400_000).toISOString();
+    await tx.deleteFrom('sessions').where('user_id', '=', user.id).where('expires_at', '<', stale).execute();
     await tx.insertInto('sessions').values({
       id: sha256(token), user_id: user.id, current_org_id: orgs.length === 1 ? orgs[0].org_id : null, csrf_token: newSecret(),
       created_at: now.toISOString(), expires_at: expiresAt.toISOString(), last_seen_at: now.toISOString(),
