@@ -36,6 +36,13 @@ export async function createTestDatabase(kind: DbKind, opts: { migrate?: boolean
       await database.close();
       const a = new pg.Client({ connectionString: PG_ADMIN_URL });
       await a.connect();
+      // Pool connections finish closing a moment after pool.end() resolves; dropping with FORCE would kill them
+      // mid-close and surface as stray errors. Wait for them instead (FORCE only as the last resort).
+      for (let i = 0; i < 50; i++) {
+        const busy = await a.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (busy.rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
     };
