@@ -8,6 +8,8 @@ import { createApiToken, listApiTokens, revokeApiToken, createUser } from '../mo
 import { createOrganisation, grantMembership } from '../modules/organisations/service';
 import { findUserByEmail } from '../modules/users/repo';
 import { seedIfEmpty } from './seed';
+import { registerAssessCommand } from './assess';
+import { registerIdentifyCommand } from './identify';
 import os from 'node:os';
 
 const cliActor = (): Actor => ({ type: 'cli', id: null, label: `cli ${os.userInfo().username}@${os.hostname()}` });
@@ -123,6 +125,9 @@ export function buildCli(): Command {
     .action(async (id, o) => {
       try { await withDb(async ({ db }) => { await revokeApiToken(db, cliActor(), o.org, id); console.log(`Revoked ${id}`); }); } catch (e) { fail(e); }
     });
+
+  registerAssessCommand(program, fail);
+  registerIdentifyCommand(program);
 
   return program;
 }

@@ -192,7 +192,84 @@ const m0001: Up = async (db, kind) => {
   }
 };
 
-const all: Record<string, Up> = { '0001_estate_register': m0001 };
+// Provenance verdicts per asset (with the catalogue version that produced them) and policy findings with their
+// lifecycle: open → accepted (a risk owner's decision, with a review date) → resolved (the asset changed).
+const m0002: Up = async (db) => {
+  await db.schema.createTable('asset_provenance')
+    .addColumn('asset_id', 'text', (c) => c.primaryKey().references('assets.id').onDelete('cascade'))
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('origin', 'text')
+    .addColumn('nil_subject', 'integer')
+    .addColumn('confidence', 'double precision', (c) => c.notNull())
+    .addColumn('evidence_json', 'text', (c) => c.notNull())
+    .addColumn('conflicts_json', 'text', (c) => c.notNull())
+    .addColumn('catalogue_version', 'text', (c) => c.notNull())
+    .addColumn('evaluated_at', 'text', ts)
+    .execute();
+  await db.schema.createIndex('asset_provenance_org_origin_idx').on('asset_provenance').columns(['org_id', 'origin']).execute();
+  await db.schema.createIndex('asset_provenance_org_nil_idx').on('asset_provenance').columns(['org_id', 'nil_subject']).execute();
+
+  await db.schema.createTable('findings')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id').onDelete('cascade'))
+    .addColumn('rule', 'text', (c) => c.notNull())
+    .addColumn('rule_version', 'integer', (c) => c.notNull())
+    .addColumn('severity', 'text', (c) => c.notNull().check(sql`severity in ('critical','high','medium','low','info')`))
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open','accepted','resolved')`))
+    .addColumn('title', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('detail', 'text', (c) => c.notNull())
+    .addColumn('citation_json', 'text', (c) => c.notNull())
+    .addColumn('catalogue_version', 'text', (c) => c.notNull())
+    .addColumn('first_seen_at', 'text', ts)
+    .addColumn('last_seen_at', 'text', ts)
+    .addColumn('resolved_at', 'text')
+    .addColumn('resolution', 'text')
+    .addColumn('accepted_reason', 'text')
+    .addColumn('accepted_by', 'text')
+    .addColumn('accepted_at', 'text')
+    .addColumn('review_date', 'text')
+    .execute();
+  // One finding per asset and rule: re-evaluation updates it (the audit trail keeps its history).
+  await db.schema.createIndex('findings_asset_rule_uq').on('findings').columns(['org_id', 'asset_id', 'rule']).unique().execute();
+  await db.schema.createIndex('findings_org_status_idx').on('findings').columns(['org_id', 'status', 'severity']).execute();
+
+  // Each whole-estate assessment, with what changed since the previous one (e.g. after a catalogue update).
+  await db.schema.createTable('assessment_runs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('started_at', 'text', ts)
+    .addColumn('finished_at', 'text', ts)
+    .addColumn('actor_label', 'text', (c) => c.notNull())
+    .addColumn('catalogue_version', 'text', (c) => c.notNull())
+    .addColumn('summary_json', 'text', (c) => c.notNull())
+    .addColumn('changes_json', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('assessment_runs_org_idx').on('assessment_runs').columns(['org_id', 'id']).execute();
+
+  // Facts FOI requests ask for that the register cannot derive: who maintains the estate, the contract, the spend.
+  await db.schema.createTable('organisation_profiles')
+    .addColumn('org_id', 'text', (c) => c.primaryKey().references('organisations.id').onDelete('cascade'))
+    .addColumn('maintainer', 'text')
+    .addColumn('contract_start', 'text')
+    .addColumn('contract_end', 'text')
+    .addColumn('annual_spend_pence', 'integer')
+    .addColumn('foi_contact', 'text')
+    .addColumn('updated_at', 'text', ts)
+    .execute();
+
+  // What replacing one device of each kind costs this organisation (whole pence), for the remediation plan.
+  await db.schema.createTable('replacement_costs')
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('unit_cost_pence', 'integer', (c) => c.notNull())
+    .addColumn('updated_at', 'text', ts)
+    .addPrimaryKeyConstraint('replacement_costs_pk', ['org_id', 'kind'])
+    .execute();
+};
+
+const all: Record<string, Up> = { '0001_estate_register': m0001, '0002_provenance_findings': m0002 };
 
 class CodeMigrations implements MigrationProvider {
   constructor(private kind: DbKind) {}

@@ -55,7 +55,36 @@ export interface AuditEventsTable {
   before_json: string | null; after_json: string | null;
 }
 
+export interface AssetProvenanceTable {
+  asset_id: string; org_id: string; origin: string | null; nil_subject: number | null; confidence: number;
+  evidence_json: string; conflicts_json: string; catalogue_version: string; evaluated_at: string;
+}
+
+export interface FindingsTable {
+  id: string; org_id: string; asset_id: string; rule: string; rule_version: number; severity: string; status: string;
+  title: string; action: string; detail: string; citation_json: string; catalogue_version: string;
+  first_seen_at: string; last_seen_at: string; resolved_at: string | null; resolution: string | null;
+  accepted_reason: string | null; accepted_by: string | null; accepted_at: string | null; review_date: string | null;
+}
+
+export interface ReplacementCostsTable { org_id: string; kind: string; unit_cost_pence: number; updated_at: string }
+
+export interface AssessmentRunsTable {
+  id: string; org_id: string; started_at: string; finished_at: string; actor_label: string; catalogue_version: string;
+  summary_json: string; changes_json: string;
+}
+
+export interface OrganisationProfilesTable {
+  org_id: string; maintainer: string | null; contract_start: string | null; contract_end: string | null;
+  annual_spend_pence: number | null; foi_contact: string | null; updated_at: string;
+}
+
 export interface DB {
+  organisation_profiles: OrganisationProfilesTable;
+  assessment_runs: AssessmentRunsTable;
+  replacement_costs: ReplacementCostsTable;
+  asset_provenance: AssetProvenanceTable;
+  findings: FindingsTable;
   organisations: OrganisationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

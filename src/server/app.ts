@@ -17,6 +17,10 @@ import { registerSystemRoutes } from '../modules/systems/routes';
 import { registerAssetRoutes } from '../modules/assets/routes';
 import { registerAuditRoutes } from '../modules/audit/routes';
 import { registerOverviewRoutes } from '../modules/organisations/routes';
+import { registerFindingRoutes } from '../modules/findings/routes';
+import { registerPlanRoutes } from '../modules/plan/routes';
+import { registerCatalogueRoutes } from '../modules/catalogue/routes';
+import { registerReportRoutes } from '../modules/reports/routes';
 import { registerDocsRoutes } from './docs';
 import type { Database } from '../platform/db';
 import type { Config } from '../platform/config';
@@ -73,6 +77,10 @@ export async function createApp(database: Database, config: Config, opts: { logg
   registerNetworkRoutes(app, deps);
   registerSystemRoutes(app, deps);
   registerAssetRoutes(app, deps);
+  registerFindingRoutes(app, deps);
+  registerPlanRoutes(app, deps);
+  registerCatalogueRoutes(app, deps);
+  registerReportRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerDocsRoutes(app, deps);
 

@@ -29,6 +29,9 @@ function navFor(org: PageOrg, path: string) {
     { href: `${base}/networks`, text: 'Networks' },
     { href: `${base}/systems`, text: 'Systems' },
     { href: `${base}/assets`, text: 'Assets' },
+    { href: `${base}/findings`, text: 'Findings' },
+    { href: `${base}/plan`, text: 'Plan' },
+    { href: `${base}/reports/foi`, text: 'FOI' },
   ];
   if (can(org.role, 'audit:read')) items.push({ href: `${base}/audit`, text: 'Audit trail' });
   // The longest matching prefix is the current section.

@@ -35,11 +35,11 @@ describeEachDb('API contract', (db, kind) => {
 
   it('answers every documented GET with the documented shape', async () => {
     const ids: Record<string, string> = {};
-    for (const r of ['sites', 'networks', 'systems', 'assets']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
+    for (const r of ['sites', 'networks', 'systems', 'assets', 'findings']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
     let checked = 0;
     for (const op of listOperations()) {
       if (op.method !== 'GET' || !op.doc.response) continue;
-      const res = /\/(sites|networks|systems|assets)\b/.exec(op.path)?.[1] ?? 'assets';
+      const res = /\/(sites|networks|systems|assets|findings)\b/.exec(op.path)?.[1] ?? 'assets';
       const r = await api(app, org.tokens.admin, 'GET', op.path.replace(':id', ids[res]));
       expect(r.status, op.path).toBe(200);
       const parsed = op.doc.response.safeParse(r.json);

@@ -121,6 +121,19 @@ describeEachDb('browser: estate register', (db) => {
     await page.getByRole('button', { name: 'Save system' }).click();
     await page.waitForURL(/\/systems\/[0-9a-f-]{36}$/);
     await expectAccessible(page);
+    // The compliance side of the register: findings, the plan, the FOI answer and the catalogue behind them.
+    await visit('/o/kingsbury');
+    await visit('/o/kingsbury/findings');
+    // The Hikvision camera added at the sensitive town hall earlier raised a critical finding.
+    expect(await page.locator('tbody').innerText()).toContain('PRC-NIL equipment on a sensitive site');
+    await page.locator('tbody a[href*="/findings/"]').first().click();
+    await page.waitForURL(/\/findings\/[0-9a-f-]{36}$/);
+    await expectAccessible(page);
+    await visit('/o/kingsbury/plan');
+    await visit('/o/kingsbury/plan/costs');
+    await visit('/o/kingsbury/reports/foi');
+    await visit('/o/kingsbury/reports/profile');
+    await visit('/o/kingsbury/catalogue');
     await visit('/account');
     await visit('/account/password');
     await visit('/orgs');

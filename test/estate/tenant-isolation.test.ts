@@ -19,7 +19,7 @@ describeEachDb('tenant isolation', (db, kind) => {
   const secretName = 'ZZSECRET-A';
   let snapshot: string;
 
-  const snapshotA = async () => JSON.stringify(await Promise.all(['sites', 'networks', 'systems', 'assets'].map((t) => api(app, a.tokens.admin, 'GET', `/api/v1/${t}?limit=500`).then((r) => r.json.items))));
+  const snapshotA = async () => JSON.stringify(await Promise.all(['sites', 'networks', 'systems', 'assets', 'findings'].map((t) => api(app, a.tokens.admin, 'GET', `/api/v1/${t}?limit=500`).then((r) => r.json.items))));
 
   beforeAll(async () => {
     app = await createTestApp(db());
@@ -28,14 +28,15 @@ describeEachDb('tenant isolation', (db, kind) => {
     ids.sites = (await api(app, a.tokens.manager, 'POST', '/api/v1/sites', { name: `${secretName} site`, sensitive: true, sensitiveReason: secretName })).json.id;
     ids.networks = (await api(app, a.tokens.manager, 'POST', '/api/v1/networks', { name: `${secretName} net`, kind: 'core', cidrs: ['10.1.0.0/16'], siteIds: [ids.sites] })).json.id;
     ids.systems = (await api(app, a.tokens.manager, 'POST', '/api/v1/systems', { name: `${secretName} system`, purpose: secretName, owner: secretName, retentionDays: 30, siteIds: [ids.sites] })).json.id;
-    ids.assets = (await api(app, a.tokens.manager, 'POST', '/api/v1/assets', { kind: 'camera', manufacturer: secretName, serial: `${secretName}-1`, siteId: ids.sites, networkId: ids.networks, systemId: ids.systems })).json.id;
+    ids.assets = (await api(app, a.tokens.manager, 'POST', '/api/v1/assets', { kind: 'camera', manufacturer: secretName, model: 'DS-2CD2143G2-I', mac: '44:19:B6:00:00:01', serial: `${secretName}-1`, siteId: ids.sites, networkId: ids.networks, systemId: ids.systems })).json.id;
+    ids.findings = (await api(app, a.tokens.admin, 'GET', `/api/v1/findings?asset=${ids.assets}`)).json.items[0]?.id;
     for (const v of Object.values(ids)) expect(v).toBeTruthy();
     await api(app, b.tokens.manager, 'POST', '/api/v1/sites', { name: 'Bravo site' });
     snapshot = await snapshotA();
   });
   afterAll(async () => { await app?.close(); });
 
-  const resourceOf = (path: string) => /\/(sites|networks|systems|assets)\b/.exec(path)?.[1];
+  const resourceOf = (path: string) => /\/(sites|networks|systems|assets|findings)\b/.exec(path)?.[1];
 
   it('no API route, with any role of B’s tokens, reads or changes A’s records', async () => {
     const ops = listOperations();
@@ -44,7 +45,7 @@ describeEachDb('tenant isolation', (db, kind) => {
       for (const op of ops) {
         const res = resourceOf(op.path);
         const url = op.path.replace(':id', res ? ids[res] : ids.assets);
-        const body = op.method === 'GET' || op.method === 'DELETE' ? undefined : { name: 'hijack', status: 'removed', kind: 'camera' };
+        const body = op.method === 'GET' || op.method === 'DELETE' ? undefined : { name: 'hijack', status: 'removed', kind: 'camera', reason: 'hijack', reviewDate: '2027-01-01' };
         const r = await api(app, b.tokens[role], op.method as any, url, body);
         expect(r.res.body, `${role} ${op.method} ${url}`).not.toContain(secretName);
         if (op.path.includes(':id')) expect([403, 404, 422], `${role} ${op.method} ${url}`).toContain(r.status);
@@ -71,7 +72,7 @@ describeEachDb('tenant isolation', (db, kind) => {
       const path = p.path.replace(':id', res ? ids[res] : ids.assets);
       for (const slug of ['alpha', 'bravo']) {
         const url = `/o/${slug}${path}`;
-        const r = p.method === 'GET' ? await agent.get(url) : await agent.post(url, { name: 'hijack', kind: 'camera', status: 'removed' });
+        const r = p.method === 'GET' ? await agent.get(url) : await agent.post(url, { name: 'hijack', kind: 'camera', status: 'removed', reason: 'hijack', 'reviewDate-day': '1', 'reviewDate-month': '1', 'reviewDate-year': '2027' });
         expect(r.body, `${p.method} ${url}`).not.toContain(secretName);
         if (slug === 'alpha' || p.path.includes(':id')) expect(r.statusCode, `${p.method} ${url}`).toBe(404);
       }

@@ -10,6 +10,9 @@ import { allSites } from '../sites/service';
 import { allNetworks } from '../networks/service';
 import { allSystems } from '../systems/service';
 import { manufacturerLabels } from './repo';
+import { provenanceOf } from '../provenance/service';
+import { findingsForAsset } from '../findings/service';
+import { SEVERITY_TAGS } from '../findings/routes';
 import {
   ASSET_KINDS, ASSET_SORTS, ASSET_STATUSES, assetFields, assetListQuery, assetPatch, KIND_LABELS, STATUS_LABELS,
   type Asset, type AssetListItem, type AssetListQuery,
@@ -132,10 +135,12 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/assets/:id', 'estate:read', async (req, _reply, p) => {
     const asset = await assets.getAsset(p.ctx, (req.params as any).id);
-    const [history, lists] = await Promise.all([objectHistory(p.ctx, 'asset', asset.id), pickLists(p.ctx)]);
+    const [history, lists, provenance, findings] = await Promise.all([
+      objectHistory(p.ctx, 'asset', asset.id), pickLists(p.ctx), provenanceOf(p.ctx, asset.id), findingsForAsset(p.ctx, asset.id)]);
     const nameOf = (list: { id: string; name: string }[], id: string | null) => list.find((x) => x.id === id) ?? null;
     return p.render('assets/views/show.njk', {
       title: assets.describe(asset), asset, history, kindLabel: KIND_LABELS[asset.kind], statusLabel: STATUS_LABELS[asset.status],
+      provenance, findings: findings.filter((f) => f.status !== 'resolved'), resolvedFindings: findings.filter((f) => f.status === 'resolved'), tags: SEVERITY_TAGS,
       site: nameOf(lists.sites, asset.siteId), network: nameOf(lists.networks, asset.networkId), system: nameOf(lists.systems, asset.systemId),
       canWrite: can(p.ctx.role, 'assets:write'), canDelete: can(p.ctx.role, 'estate:delete'),
     });

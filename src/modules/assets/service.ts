@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../../platform/write';
 import * as repo from './repo';
+import { evaluateAsset } from '../provenance/service';
 import { assetInput, assetListQuery, assetPatch, type Asset, type AssetListItem, type AssetListQuery } from './schemas';
 
 const duplicateSerial = () => conflict('serial', 'Another asset in this organisation already has this serial number');
@@ -68,6 +69,7 @@ export async function createAsset(ctx: OrgContext, body: unknown): Promise<Asset
       const now = nowIso();
       const row = { id: newId(), org_id: ctx.orgId, ...repo.assetColumns(input), created_at: now, updated_at: now };
       await tx.insertInto('assets').values(row).execute();
+      await evaluateAsset(tx, ctx, row);
       const asset = repo.toAsset(row);
       return { result: asset, action: 'create', objectType: 'asset', objectId: asset.id, summary: `Added ${describe(asset)}`, after: asset };
     });
@@ -90,6 +92,7 @@ export async function updateAsset(ctx: OrgContext, id: string, body: unknown): P
       await checkRefs(tx, ctx, input, id);
       const cols = { ...repo.assetColumns(input), updated_at: nowIso() };
       await tx.updateTable('assets').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      await evaluateAsset(tx, ctx, { ...existing, ...cols });
       const after = repo.toAsset({ ...existing, ...cols });
       return { result: after, action: 'update', objectType: 'asset', objectId: id, summary: `Changed ${describe(after)}`, before, after };
     });

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../../platform/write';
 import { replaceSiteLinks } from '../sites/repo';
 import * as repo from './repo';
+import { reevaluateWhere } from '../provenance/service';
 import { networkFields, networkPatch, type Network } from './schemas';
 
 const duplicateName = () => conflict('name', 'A network with this name already exists in this organisation');
@@ -67,6 +68,8 @@ export async function updateNetwork(ctx: OrgContext, id: string, body: unknown):
       }
       const cols = { ...repo.networkColumns(input), updated_at: nowIso() };
       await tx.updateTable('networks').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      // A network becoming (or ceasing to be) a core network changes which rules apply to its devices.
+      if (existing.kind !== input.kind) await reevaluateWhere(tx, ctx, { networkId: id });
       await replaceSiteLinks(tx, 'network_sites', ctx.orgId, id, input.siteIds);
       const after = repo.toNetwork({ ...existing, ...cols }, input.siteIds);
       return { result: after, action: 'update', objectType: 'network', objectId: id, summary: `Changed network ${after.name}`, before, after };

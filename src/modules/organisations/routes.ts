@@ -1,11 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/context';
+import { AppError } from '../../platform/errors';
 import { orgPage, type AppDeps } from '../../server/http';
 import { estateOverview } from './service-overview';
+import { assessOrganisation, lastAssessment, originCounts, staleVerdicts } from '../provenance/service';
+import { severityCounts } from '../findings/repo';
+import { SEVERITY_TAGS } from '../findings/routes';
+import { SEVERITY_ORDER } from '../../domain/policy';
+
+/** Above this many assets an assessment runs from the command line (`sightline assess`), not inside a page request. */
+const IN_PAGE_ASSESS_LIMIT = 5000;
 
 export function registerOverviewRoutes(app: FastifyInstance, deps: AppDeps) {
+  orgPage(app, deps, 'POST', '/assess', 'assets:write', async (_req, _reply, p) => {
+    const n = (await estateOverview(p.ctx)).assets;
+    if (n > IN_PAGE_ASSESS_LIMIT) throw new AppError(409, 'too_large', `This estate has ${n.toLocaleString('en-GB')} assets: run "sightline assess --org ${p.org.slug}" on the server, which shows its progress.`);
+    const r = await assessOrganisation(p.ctx);
+    return p.redirect(p.base, `Assessment complete: ${r.changes.evaluated} devices evaluated, ${r.changes.findingsOpened} findings opened, ${r.changes.findingsResolved} resolved`);
+  });
+
   orgPage(app, deps, 'GET', '', 'estate:read', async (_req, _reply, p) => {
-    const overview = await estateOverview(p.ctx);
-    return p.render('organisations/views/overview.njk', { title: p.org.name, overview, canAudit: can(p.ctx.role, 'audit:read') });
+    const [overview, origins, findings, last, stale] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx)]);
+    const open = (sev: string) => findings.filter((f) => f.severity === sev && f.status !== 'resolved').reduce((n, f) => n + f.n, 0);
+    return p.render('organisations/views/overview.njk', {
+      title: p.org.name, overview, origins, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
+      canAssess: can(p.ctx.role, 'assets:write') && overview.assets <= IN_PAGE_ASSESS_LIMIT, assessLimit: IN_PAGE_ASSESS_LIMIT,
+      severities: SEVERITY_ORDER.map((s) => ({ severity: s, n: open(s) })),
+      nil: origins.filter((o) => o.nilSubject === true).reduce((n, o) => n + o.n, 0),
+      unknown: origins.filter((o) => o.nilSubject === null).reduce((n, o) => n + o.n, 0),
+    });
   });
 }

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../../platform/write';
 import * as repo from './repo';
+import { reevaluateWhere } from '../provenance/service';
 import { siteInput, sitePatch, type Site } from './schemas';
 
 const duplicateName = () => conflict('name', 'A site with this name already exists in this organisation');
@@ -66,6 +67,8 @@ export async function updateSite(ctx: OrgContext, id: string, body: unknown): Pr
       }
       const cols = { ...repo.siteColumns(input), updated_at: nowIso() };
       await tx.updateTable('sites').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      // Whether a site is sensitive decides which rules apply to everything on it.
+      if (!!existing.sensitive !== input.sensitive) await reevaluateWhere(tx, ctx, { siteId: id });
       const after = repo.toSite({ ...existing, ...cols });
       return { result: after, action: 'update', objectType: 'site', objectId: id, summary: `Changed site ${after.name}`, before, after };
     });

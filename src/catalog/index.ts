@@ -1,0 +1,23 @@
+import type { Catalogue, Company } from './types';
+import { loadCatalogue } from './load';
+import { buildOuiIndex } from './oui';
+import { compileCatalogue, type CompiledCatalogue } from '../domain/provenance';
+
+export interface CatalogueRuntime {
+  catalogue: Catalogue;
+  compiled: CompiledCatalogue;
+  companies: Map<string, Company>;
+  version: string;
+}
+
+let runtime: CatalogueRuntime | null = null;
+
+/** The shipped catalogue, validated and compiled once per process. */
+export function catalogueRuntime(): CatalogueRuntime {
+  if (!runtime) {
+    const catalogue = loadCatalogue();
+    const compiled = compileCatalogue(catalogue, buildOuiIndex(catalogue));
+    runtime = { catalogue, compiled, companies: new Map(catalogue.companies.map((c) => [c.slug, c])), version: catalogue.version };
+  }
+  return runtime;
+}

@@ -1,0 +1,244 @@
+// Loads and validates the vendor catalogue (data/catalogue.json). Validation is strict on purpose: the catalogue
+// decides what the product tells a public body about its cameras, so a claim without a source, a rule that no longer
+// matches its own examples, or a pattern that matches everything must stop the load, not slip through.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { knownRegistrantNames, normaliseRegistrant } from './oui';
+import type { Catalogue } from './types';
+
+/** Companies the product's policy and tests rely on: a catalogue without them is not shippable. */
+export const REQUIRED_COMPANIES = [
+  'hikvision', 'dahua', 'uniview', 'huawei', 'zte', 'hytera', 'tiandy', 'xiongmai', 'milesight', 'axis', 'hanwha',
+  'bosch', 'avigilon', 'pelco', 'mobotix', 'vivotek', 'i-pro', 'sony', 'panasonic', 'honeywell', 'd-link', 'tp-link',
+  'reolink',
+] as const;
+
+const LIST_STATUSES: Record<string, string[]> = {
+  'prc-nil': ['subject', 'not-subject'],
+  'ndaa-889': ['named', 'affiliate'],
+  'fcc-covered': ['listed'],
+  'commerce-entity': ['listed'],
+  'dod-1260h': ['listed'],
+};
+
+// Shape only. Sources, ranges and dates are left loose here and checked below, so that each error can name the
+// entry it is about ("brand "EZVIZ": has no source") rather than a bare JSON path.
+const text = z.string();
+const optSource = z.string().nullish();
+const isoOrNull = z.string().nullable();
+
+const schema = z.object({
+  version: text,
+  sources: z.array(z.object({ id: text, title: text, publisher: text, url: z.string().nullable(), date: isoOrNull })),
+  companies: z.array(z.object({
+    slug: text, name: text, country: text,
+    flags: z.array(z.object({
+      list: z.enum(['prc-nil', 'ndaa-889', 'fcc-covered', 'commerce-entity', 'dod-1260h']),
+      status: z.enum(['subject', 'not-subject', 'named', 'affiliate', 'listed']),
+      since: isoOrNull, until: isoOrNull, confidence: z.number(), source: optSource, note: z.string().optional(),
+    })),
+    parent: z.string().optional(),
+    note: z.string().optional(),
+  })),
+  brands: z.array(z.object({
+    name: text, aliases: z.array(text), company: text,
+    relation: z.enum(['own', 'brand', 'subsidiary', 'oem', 'former']),
+    confidence: z.number(), from: isoOrNull, until: isoOrNull, source: optSource, note: z.string().optional(),
+  })),
+  ouiRegistrants: z.array(z.object({ company: text, names: z.array(text), source: optSource })),
+  rules: z.array(z.object({
+    id: text,
+    field: z.enum(['model', 'firmware', 'serial', 'httpServer', 'httpTitle', 'httpPath', 'rtspServer',
+      'onvifManufacturer', 'onvifModel', 'onvifFirmware', 'onvifHardwareId', 'scope']),
+    pattern: text, company: text, weight: z.number(), indicates: text, source: optSource,
+    examples: z.object({ match: z.array(text), noMatch: z.array(text) }),
+  })),
+});
+
+const EMPTY: Catalogue = { version: '', sources: [], companies: [], brands: [], ouiRegistrants: [], rules: [] };
+
+/** Strings no vendor rule may match all of: a pattern that matches every one of them matches everything. */
+export const CATCH_ALL_PROBES: string[] = (() => {
+  const fixed = ['', 'x', '0', 'a generic string that names no vendor 1234'];
+  // A few "random" strings from a fixed seed, so validation gives the same answer on every run.
+  let seed = 0x5eed;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_./:';
+  const random = Array.from({ length: 6 }, () =>
+    Array.from({ length: 4 + (next() % 20) }, () => alphabet[next() % alphabet.length]).join(''));
+  return [...fixed, ...random];
+})();
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** YYYY-MM-DD and a real calendar day (rejects 2023-02-30). */
+function isIsoDay(s: string): boolean {
+  if (!ISO_DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Brand names and aliases are matched case- and whitespace-insensitively, so duplicates are compared that way. */
+export function normaliseBrandName(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, '');
+}
+
+function hasSource(s: string | null | undefined): s is string {
+  return typeof s === 'string' && s.trim() !== '';
+}
+
+/** Describe a zod issue path by the entry it points at, e.g. `company "axis" › flags.0.status`. */
+function describePath(raw: unknown, path: PropertyKey[]): string {
+  const [section, index, ...rest] = path;
+  const list = (raw as Record<string, unknown> | null)?.[String(section)];
+  if (typeof index === 'number' && Array.isArray(list)) {
+    const item = list[index] as Record<string, unknown> | undefined;
+    const key = item?.slug ?? item?.id ?? item?.name ?? item?.company;
+    const kinds: Record<string, string> = { companies: 'company', sources: 'source', brands: 'brand', rules: 'rule', ouiRegistrants: 'ouiRegistrant' };
+    const label = `${kinds[String(section)] ?? String(section)} ${typeof key === 'string' ? `"${key}"` : `#${index}`}`;
+    return rest.length ? `${label} › ${rest.map(String).join('.')}` : label;
+  }
+  return path.map(String).join('.') || '(root)';
+}
+
+/**
+ * Shape and semantic checks. Returns the catalogue (typed; best effort when there are errors) and every error found,
+ * each naming the entry it concerns. An empty `errors` means the catalogue is safe to use.
+ */
+export function validateCatalogue(raw: unknown): { catalogue: Catalogue; errors: string[] } {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return { catalogue: EMPTY, errors: parsed.error.issues.map((i) => `shape: ${describePath(raw, i.path)}: ${i.message}`) };
+  }
+  const cat = parsed.data as unknown as Catalogue;
+  const errors: string[] = [];
+  const err = (m: string) => errors.push(m);
+
+  // Unique ids first: every later reference check depends on them.
+  const sourceIds = new Set<string>();
+  for (const s of cat.sources) {
+    if (sourceIds.has(s.id)) err(`source "${s.id}": duplicate source id`);
+    sourceIds.add(s.id);
+    if (s.date !== null && !isIsoDay(s.date)) err(`source "${s.id}": date "${s.date}" is not YYYY-MM-DD`);
+    if (s.url !== null && !/^https?:\/\/\S+$/.test(s.url)) err(`source "${s.id}": url "${s.url}" is not an http(s) URL`);
+    if (!s.title.trim() || !s.publisher.trim()) err(`source "${s.id}": needs a title and a publisher`);
+  }
+  const slugs = new Set<string>();
+  for (const c of cat.companies) {
+    if (slugs.has(c.slug)) err(`company "${c.slug}": duplicate company slug`);
+    slugs.add(c.slug);
+  }
+  const checkSource = (what: string, src: string | null | undefined) => {
+    if (!hasSource(src)) err(`${what}: has no source`);
+    else if (!sourceIds.has(src)) err(`${what}: unknown source id "${src}"`);
+  };
+  const checkCompany = (what: string, slug: string) => {
+    if (!slugs.has(slug)) err(`${what}: unknown company slug "${slug}"`);
+  };
+  const checkUnit = (what: string, n: number, name: string) => {
+    if (!(n >= 0 && n <= 1)) err(`${what}: ${name} ${n} is outside 0..1`);
+  };
+  const checkDate = (what: string, d: string | null, name: string) => {
+    if (d !== null && !isIsoDay(d)) err(`${what}: ${name} "${d}" is not YYYY-MM-DD`);
+  };
+
+  for (const slug of REQUIRED_COMPANIES) if (!slugs.has(slug)) err(`companies: required company slug "${slug}" is missing`);
+
+  for (const c of cat.companies) {
+    const what = `company "${c.slug}"`;
+    if (c.slug !== c.slug.toLowerCase() || !/^[a-z0-9-]+$/.test(c.slug)) err(`${what}: slug must be lower-case letters, digits and dashes`);
+    if (!/^[A-Z]{2}$/.test(c.country)) err(`${what}: country "${c.country}" is not an ISO 3166-1 alpha-2 code`);
+    if (c.parent !== undefined) {
+      checkCompany(`${what} parent`, c.parent);
+      if (c.parent === c.slug) err(`${what}: is its own parent`);
+    }
+    // The UK test is the product's point: every company must say whether it is subject, with a source.
+    const nil = c.flags.filter((f) => f.list === 'prc-nil');
+    if (nil.length !== 1) err(`${what}: needs exactly one prc-nil flag (has ${nil.length})`);
+    c.flags.forEach((f, i) => {
+      const fw = `${what} flag ${f.list}${c.flags.filter((g) => g.list === f.list).length > 1 ? `#${i}` : ''}`;
+      checkSource(fw, f.source);
+      checkUnit(fw, f.confidence, 'confidence');
+      checkDate(fw, f.since, 'since');
+      checkDate(fw, f.until, 'until');
+      if (f.since && f.until && f.since > f.until) err(`${fw}: since ${f.since} is after until ${f.until}`);
+      if (!LIST_STATUSES[f.list]?.includes(f.status)) err(`${fw}: status "${f.status}" is not valid for ${f.list}`);
+    });
+  }
+
+  const brandNames = new Map<string, string>(); // normalised name or alias -> brand that claimed it
+  for (const b of cat.brands) {
+    const what = `brand "${b.name}"`;
+    checkCompany(what, b.company);
+    checkSource(what, b.source);
+    checkUnit(what, b.confidence, 'confidence');
+    checkDate(what, b.from, 'from');
+    checkDate(what, b.until, 'until');
+    if (b.from && b.until && b.from > b.until) err(`${what}: from ${b.from} is after until ${b.until}`);
+    const own = new Set<string>();
+    for (const n of [b.name, ...b.aliases]) {
+      const key = normaliseBrandName(n);
+      if (!key) { err(`${what}: empty name or alias`); continue; }
+      if (own.has(key)) continue; // "HIKVISION" beside "Hikvision" is redundant, not ambiguous
+      own.add(key);
+      const other = brandNames.get(key);
+      if (other !== undefined) err(`${what}: name or alias "${n}" duplicates brand "${other}"`);
+      else brandNames.set(key, b.name);
+    }
+  }
+
+  const registrantOwner = new Map<string, string>();
+  const known = knownRegistrantNames();
+  cat.ouiRegistrants.forEach((r, i) => {
+    const what = `ouiRegistrant #${i} (${r.company})`;
+    checkCompany(what, r.company);
+    checkSource(what, r.source);
+    if (!r.names.length) err(`${what}: lists no names`);
+    for (const n of r.names) {
+      const key = normaliseRegistrant(n);
+      // Names are matched exactly, so a typo would silently map nothing: insist the name is in the registry.
+      if (!known.has(key)) err(`${what}: registrant "${n}" is not in the IEEE registry (oui-data)`);
+      const owner = registrantOwner.get(key);
+      if (owner !== undefined && owner !== r.company) err(`${what}: registrant "${n}" is also mapped to "${owner}"`);
+      registrantOwner.set(key, r.company);
+    }
+  });
+
+  const ruleIds = new Set<string>();
+  for (const r of cat.rules) {
+    const what = `rule "${r.id}"`;
+    if (ruleIds.has(r.id)) err(`${what}: duplicate rule id`);
+    ruleIds.add(r.id);
+    checkCompany(what, r.company);
+    checkSource(what, r.source);
+    checkUnit(what, r.weight, 'weight');
+    if (!r.indicates.trim()) err(`${what}: needs an "indicates" sentence`);
+    if (!r.examples.match.length || !r.examples.noMatch.length) err(`${what}: needs at least one match and one noMatch example`);
+    let re: RegExp;
+    try {
+      re = new RegExp(r.pattern, 'i');
+    } catch (e) {
+      err(`${what}: pattern does not compile: ${(e as Error).message}`);
+      continue;
+    }
+    for (const m of r.examples.match) if (!re.test(m)) err(`${what}: pattern does not match its example "${m}"`);
+    for (const m of r.examples.noMatch) if (re.test(m)) err(`${what}: pattern matches its noMatch example "${m}"`);
+    if (CATCH_ALL_PROBES.every((p) => re.test(p))) err(`${what}: pattern matches everything (e.g. "" and "x")`);
+  }
+
+  return { catalogue: cat, errors };
+}
+
+let cached: Catalogue | null = null;
+
+/** The shipped catalogue, read and validated once per process; throws listing every error if it is invalid. */
+export function loadCatalogue(): Catalogue {
+  if (cached) return cached;
+  const raw: unknown = JSON.parse(readFileSync(new URL('./data/catalogue.json', import.meta.url), 'utf8'));
+  const { catalogue, errors } = validateCatalogue(raw);
+  if (errors.length) {
+    throw new Error(`Vendor catalogue is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n- ${errors.join('\n- ')}`);
+  }
+  cached = catalogue;
+  return cached;
+}

@@ -1,0 +1,130 @@
+// Policy engine: turns what is known about a device (its provenance verdict) and where it sits (site,
+// network) into findings. Each rule is a named, versioned unit that cites the exact text it comes from.
+// Pure: no I/O. The UK rules follow the written ministerial statement of 24 November 2022 (HCWS386).
+import type { ListFlag } from '../catalog/types';
+import type { Verdict } from './provenance-types';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+export interface Citation {
+  source: string;        // catalogue source id
+  summary: string;       // what the source says, paraphrased in short (not a quotation)
+  reference: string;     // "HCWS386, 24 November 2022, point 1"
+}
+
+export interface PolicyInput {
+  assetId: string;
+  status: 'in-service' | 'faulty' | 'removed' | 'replacement-planned';
+  site: { id: string; name: string; sensitive: boolean } | null;
+  network: { id: string; name: string; kind: 'core' | 'isolated' | 'internet-facing' | 'standalone' } | null;
+  verdict: Pick<Verdict, 'origin' | 'nilSubject' | 'confidence' | 'conflicts'>;
+  /** The origin company's name and list flags (empty when origin is unknown). */
+  originName: string | null;
+  originFlags: ListFlag[];
+}
+
+export interface Finding {
+  rule: string;          // rule id
+  ruleVersion: number;
+  severity: Severity;
+  title: string;
+  action: string;        // what to do, in the words a security lead would use
+  detail: string;        // why it fired for this device
+  citation: Citation;
+}
+
+export interface Rule {
+  id: string;
+  version: number;
+  title: string;
+  severity: Severity;
+  citation: Citation;
+  /** Returns the finding's detail when the rule applies, otherwise null. */
+  applies(input: PolicyInput): { detail: string; action: string } | null;
+}
+
+const WMS = 'uk-wms-2022-11-24';
+const maker = (i: PolicyInput) => i.originName ?? i.verdict.origin ?? 'an unknown maker';
+const pct = (c: number) => `${Math.round(c * 100)}%`;
+
+export const RULES: Rule[] = [
+  {
+    id: 'uk-nil-sensitive-site', version: 1, severity: 'critical',
+    title: 'PRC-NIL equipment on a sensitive site',
+    citation: { source: WMS, reference: 'HCWS386, 24 November 2022, points 1 and 3', summary: 'Cease deploying such equipment onto sensitive sites, and consider removing and replacing it now rather than waiting for scheduled upgrades.' },
+    applies: (i) => i.verdict.nilSubject === true && i.site?.sensitive
+      ? { detail: `Produced by ${maker(i)} (${pct(i.verdict.confidence)} confidence), a company subject to the PRC National Intelligence Law, at ${i.site.name}, a sensitive site.`,
+          action: 'Stop deploying this equipment here; plan its removal and replacement now rather than at the next scheduled upgrade.' }
+      : null,
+  },
+  {
+    id: 'uk-nil-core-network', version: 1, severity: 'critical',
+    title: 'PRC-NIL equipment connected to a core network',
+    citation: { source: WMS, reference: 'HCWS386, 24 November 2022, point 2', summary: 'Such equipment should not be connected to departmental core networks.' },
+    applies: (i) => i.verdict.nilSubject === true && i.network?.kind === 'core'
+      ? { detail: `Produced by ${maker(i)}, a company subject to the PRC National Intelligence Law, and connected to ${i.network.name}, a core network.`,
+          action: 'Disconnect it from the core network (move it to an isolated CCTV network) or remove it.' }
+      : null,
+  },
+  {
+    id: 'uk-nil-other-site', version: 1, severity: 'medium',
+    title: 'PRC-NIL equipment on a site outside the sensitive definition',
+    citation: { source: WMS, reference: 'HCWS386, 24 November 2022, point 4', summary: 'Consider extending the same mitigations to sites outside the definition of sensitive sites.' },
+    applies: (i) => i.verdict.nilSubject === true && !i.site?.sensitive
+      ? { detail: `Produced by ${maker(i)}, a company subject to the PRC National Intelligence Law${i.site ? `, at ${i.site.name}` : ', at no recorded site'}.`,
+          action: 'Consider extending the same mitigation: include it in the replacement programme and keep it off core networks.' }
+      : null,
+  },
+  {
+    id: 'unknown-provenance-exposed', version: 1, severity: 'high',
+    title: 'Unknown provenance on a sensitive site or core network',
+    citation: { source: WMS, reference: 'HCWS386, 24 November 2022, points 1 and 2', summary: 'The controls apply to equipment produced by companies subject to the National Intelligence Law; compliance cannot be shown for a device whose producer is unknown.' },
+    applies: (i) => i.verdict.nilSubject === null && (i.site?.sensitive || i.network?.kind === 'core')
+      ? { detail: `Who produced this device is not known${i.site?.sensitive ? `, and it is at ${i.site.name}, a sensitive site` : ''}${i.network?.kind === 'core' ? `${i.site?.sensitive ? ' and' : ', and it is'} on ${i.network.name}, a core network` : ''}.`,
+          action: 'Establish provenance: record the model, firmware and MAC address from the device, or run discovery on its network.' }
+      : null,
+  },
+  {
+    id: 'evidence-conflict', version: 1, severity: 'medium',
+    title: 'The label and the technical evidence disagree',
+    citation: { source: WMS, reference: 'HCWS386, 24 November 2022 (relabelled equipment is in scope)', summary: 'The test is who produced the equipment, whatever name is on it.' },
+    applies: (i) => i.verdict.conflicts.length
+      ? { detail: i.verdict.conflicts.map((c) => c.message).join(' '), action: 'Verify on site: read the model, firmware and MAC address from the device itself and correct the register.' }
+      : null,
+  },
+  {
+    id: 'us-lists-info', version: 1, severity: 'info',
+    title: 'Producer named on US government lists (for information)',
+    citation: { source: 'us-lists', reference: 'NDAA FY2019 §889; FCC Covered List; Commerce Entity List; DoD 1260H list', summary: 'US designations do not bind UK bodies; shown for information, separately from the UK test.' },
+    applies: (i) => {
+      const current = i.originFlags.filter((f) => f.list !== 'prc-nil' && f.until === null && f.confidence >= 0.7);
+      if (!current.length) return null;
+      const names: Record<string, string> = { 'ndaa-889': 'NDAA §889', 'fcc-covered': 'FCC Covered List', 'commerce-entity': 'Commerce Entity List', 'dod-1260h': 'DoD 1260H list' };
+      return { detail: `${maker(i)} is on: ${current.map((f) => `${names[f.list] ?? f.list}${f.since ? ` (since ${f.since})` : ''}`).join('; ')}.`, action: 'No action required by UK policy; relevant if you supply or share systems with US government bodies.' };
+    },
+  },
+];
+
+/** Findings for one device. Removed equipment raises none: it is no longer in the estate. */
+export function evaluatePolicy(input: PolicyInput, rules: Rule[] = RULES): Finding[] {
+  if (input.status === 'removed') return [];
+  const out: Finding[] = [];
+  for (const r of rules) {
+    const hit = r.applies(input);
+    if (hit) out.push({ rule: r.id, ruleVersion: r.version, severity: r.severity, title: r.title, action: hit.action, detail: hit.detail, citation: r.citation });
+  }
+  return out;
+}
+
+/** Replacement priority: sensitive sites and core networks first, then by severity, then confidence. Lower sorts first. */
+export function replacementPriority(findings: Pick<Finding, 'rule' | 'severity'>[]): number {
+  let p = 100;
+  for (const f of findings) {
+    if (f.rule === 'uk-nil-sensitive-site') p = Math.min(p, 1);
+    else if (f.rule === 'uk-nil-core-network') p = Math.min(p, 2);
+    else if (f.rule === 'unknown-provenance-exposed') p = Math.min(p, 3);
+    else if (f.rule === 'uk-nil-other-site') p = Math.min(p, 4);
+  }
+  return p;
+}

@@ -1,0 +1,600 @@
+// Provenance engine: who really produced a device, from whatever the register or a network scan knows about it.
+//
+// Scoring, in short. Each piece of evidence is a "source" (the label, the MAC prefix, the model number, …) that puts
+// some mass on one or more producer families and leaves the rest on "unknown". Within one source, several hits for
+// the same family count once (its strongest), because they are one observation seen twice (model and ONVIF model).
+// Sources are combined with Dempster's rule over single families plus "unknown" — the same as a noisy-OR when the
+// evidence agrees, and a fair split when it disagrees (the disagreeing mass is renormalised away, so strong
+// contradicting evidence lowers the winner's confidence). The label is the weakest source, because the point of the
+// product is to see through relabelling. No origin is given unless the winner's own support and its combined
+// confidence both reach 0.5: an unknown device is unknown, never "not Chinese".
+//
+// Families: a company and its subsidiaries (parent chain in the catalogue) count as one producer for scoring and
+// conflicts (an EZVIZ MAC and Hikvision firmware agree); the origin is then the most specific member well supported.
+//
+// Pure: no I/O. compileCatalogue does the heavy work once; identify is built to run hundreds of thousands of times
+// a second (precomputed sentences, numeric OUI keys, a prefilter regex per field, memoised brand look-ups).
+import type { Brand, Catalogue, Company, EvidenceField, EvidenceRule } from '../catalog/types';
+import type { Conflict, DeviceEvidence, EvidenceItem, Verdict } from './provenance-types';
+
+// ---- tuning (documented in the report; change with the corpus test) ----
+/** A register label counts for at most this much (times the brand's confidence): weakest evidence. */
+export const LABEL_WEIGHT = 0.6;
+/** What the device says about itself (ONVIF Manufacturer, discovery name): set by OEM firmware, so barely stronger. */
+export const CLAIMED_WEIGHT = 0.65;
+/** A MAC prefix registered to a camera maker: strong, survives relabelling. */
+export const MAC_WEIGHT = 0.9;
+/** A label matched only after dropping words ("Hikvision DS-2CD…", "Bosch Security Systems"). */
+const FUZZY_FACTOR = 0.85;
+/** Below these the origin is null. */
+export const MIN_SUPPORT = 0.5;
+export const MIN_CONFIDENCE = 0.5;
+/** Evidence for another producer weaker than this is noise, not a conflict worth showing. */
+const CONFLICT_MIN = 0.25;
+const MAX_VALUE = 200;
+
+// Source groups: evidence in one group is one observation (its hits for the same family count once).
+const G_LABEL = 0, G_CLAIMED = 1, G_MAC = 2, G_MODEL = 3, G_FIRMWARE = 4, G_SERIAL = 5, G_HTTP_SERVER = 6,
+  G_HTTP_TITLE = 7, G_HTTP_PATH = 8, G_RTSP = 9, G_HARDWARE_ID = 10, G_SCOPE = 11;
+const GROUPS = 12;
+const MAX_FAMILIES = 16; // families touched by one device; more is garbage input, the weakest are dropped
+
+type Kind = EvidenceItem['kind'];
+
+interface CCompany {
+  slug: string; name: string; family: number; depth: number;
+  /** prc-nil flag in force: true 'subject', false 'not-subject', null when the catalogue has none. */
+  nil: boolean | null;
+}
+
+interface CRule {
+  id: string; re: RegExp; company: number; family: number; weight: number; indicates: string; source: string;
+}
+
+/** A set of rules tried against one kind of field, with one union regex that rejects non-matching values at once. */
+interface RuleSet { rules: CRule[]; any: RegExp | null }
+
+interface CBrandHit {
+  company: number; family: number; weight: number; claimedWeight: number; indicates: string; claimedIndicates: string;
+  ruleId: string; source: string;
+}
+
+interface COui { company: number; family: number; indicates: string; ruleId: string; registrant: string }
+
+export interface CompiledCatalogue {
+  version: string;
+  companies: CCompany[];
+  companyIndex: Map<string, number>;
+  /** slug → display name, for explanations. */
+  names: Map<string, string>;
+  /** normalised brand name or alias → what a label with that name points to. */
+  brands: Map<string, CBrandHit[]>;
+  /** OUI (24, 28 or 36 bits as a number) → registrant, by prefix length in hex digits. */
+  oui6: Map<number, COui>; oui7: Map<number, COui>; oui9: Map<number, COui>;
+  ouiSource: string;
+  model: RuleSet; firmware: RuleSet; serial: RuleSet; httpServer: RuleSet; httpTitle: RuleSet; httpPath: RuleSet;
+  rtspServer: RuleSet; onvifManufacturer: RuleSet; onvifHardwareId: RuleSet; scope: RuleSet;
+  /** Memo of raw label → brand hits (labels repeat across an estate); bounded. */
+  brandCache: Map<string, LabelHit | null>;
+  registrantOf: ((mac: string) => string | null) | null;
+}
+
+interface LabelHit { hits: CBrandHit[]; fuzzy: boolean }
+
+// ---------------------------------------------------------------------------------------------------------------
+// compile
+
+const CORPORATE_WORDS = new Set(['ltd', 'limited', 'inc', 'co', 'corp', 'corporation', 'company', 'gmbh', 'ag', 'ab', 'sa',
+  'plc', 'llc', 'bv', 'nv', 'spa', 'srl', 'kk', 'technology', 'technologies', 'tech', 'digital', 'security', 'systems',
+  'system', 'solutions', 'electronics', 'communications', 'international', 'group', 'cctv', 'uk', 'usa', 'europe',
+  'the', 'by', 'and']);
+
+/** Case-, space- and punctuation-insensitive key: "EZ VIZ", "Ezviz", "ez-viz" all read "ezviz". */
+export function brandKey(s: string): string {
+  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+function relationSentence(b: Brand, label: string, company: Company): string {
+  const who = company.name;
+  const dates = b.from && b.until ? ` (${b.from} to ${b.until})` : b.from ? ` (since ${b.from})` : b.until ? ` (until ${b.until})` : '';
+  switch (b.relation) {
+    case 'own': return `Labelled ${label}: the own brand of ${who}`;
+    case 'brand': return `Labelled ${label}: a brand of ${who}${dates}`;
+    case 'subsidiary': return `Labelled ${label}: ${b.name} is a subsidiary of ${who}${dates}`;
+    case 'oem': return `Labelled ${label}: ${b.name} has sold ${who} products under its own name${dates} (OEM relabel, ${pct(b.confidence)} confidence)`;
+    case 'former': return `Labelled ${label}: ${b.name} belonged to ${who}${dates}, and kit from that period was made by ${who} (${pct(b.confidence)} confidence)`;
+  }
+}
+
+function pct(x: number): string { return `${Math.round(x * 100)}%`; }
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Evidence never makes a verdict certain: confidence tops out at 0.999. */
+const conf3 = (x: number) => Math.min(0.999, round3(x));
+
+function hexPrefix(key: string): string {
+  // "4419B6" → "44:19:B6"; "70B3D59A7" → "70:B3:D5:9A:7"
+  return key.toUpperCase().match(/.{1,2}/g)!.join(':');
+}
+
+function ruleSet(rules: CRule[]): RuleSet {
+  if (!rules.length) return { rules, any: null };
+  // The union is only a fast "none of these can match" test; patterns with back-references or named groups would
+  // change meaning inside it, so such a set goes without one.
+  const safe = rules.every((r) => !/\\[1-9]|\\k<|\(\?<[^=!]/.test(r.re.source));
+  let any: RegExp | null = null;
+  if (safe) {
+    try { any = new RegExp(rules.map((r) => `(?:${r.re.source})`).join('|'), 'i'); } catch { any = null; }
+  }
+  return { rules, any };
+}
+
+export interface CompileOptions {
+  /** Who holds a MAC prefix in the IEEE registry, to name it when it is not a maker in the catalogue (explanations only). */
+  registrantOf?: (mac: string) => string | null;
+}
+
+export function compileCatalogue(catalogue: Catalogue, oui: Map<string, { company: string; registrant: string }>, options: CompileOptions = {}): CompiledCatalogue {
+  const companyIndex = new Map<string, number>();
+  catalogue.companies.forEach((c, i) => companyIndex.set(c.slug, i));
+  const bySlug = new Map(catalogue.companies.map((c) => [c.slug, c]));
+  const idx = (slug: string, where: string): number => {
+    const i = companyIndex.get(slug);
+    if (i === undefined) throw new Error(`Catalogue ${where} names unknown company "${slug}"`);
+    return i;
+  };
+
+  // Family = the top of the parent chain that is itself in the catalogue (a parent outside it ends the chain).
+  const companies: CCompany[] = catalogue.companies.map((c) => {
+    let top = c; let depth = 0;
+    const seen = new Set([c.slug]);
+    while (top.parent && bySlug.has(top.parent) && !seen.has(top.parent)) { top = bySlug.get(top.parent)!; seen.add(top.slug); depth++; }
+    const flag = c.flags.filter((f) => f.list === 'prc-nil' && !f.until).sort((a, b) => b.confidence - a.confidence)[0];
+    const nil = flag ? flag.status === 'subject' : null;
+    return { slug: c.slug, name: c.name, family: companyIndex.get(top.slug)!, depth, nil };
+  });
+
+  const brands = new Map<string, CBrandHit[]>();
+  for (const b of catalogue.brands) {
+    const ci = idx(b.company, `brand "${b.name}"`);
+    const company = catalogue.companies[ci];
+    const indicates = relationSentence(b, b.name, company);
+    const hit: CBrandHit = {
+      company: ci, family: companies[ci].family, weight: round3(LABEL_WEIGHT * b.confidence), claimedWeight: round3(CLAIMED_WEIGHT * b.confidence),
+      indicates, claimedIndicates: `The device reports its maker as ${b.name}: ${indicates.replace(/^Labelled [^:]*: /, '')}`,
+      ruleId: `brand:${brandKey(b.name)}:${b.company}`, source: b.source,
+    };
+    for (const name of new Set([b.name, ...b.aliases].map(brandKey))) {
+      if (!name) continue;
+      const list = brands.get(name) ?? [];
+      // One name naming the same company twice (an alias repeated across entries) keeps the stronger entry.
+      const same = list.findIndex((h) => h.company === ci);
+      if (same < 0) list.push(hit); else if (list[same].weight < hit.weight) list[same] = hit;
+      brands.set(name, list);
+    }
+  }
+
+  const ouiSource = catalogue.ouiRegistrants[0]?.source ?? 'ieee-oui';
+  const registrantSource = new Map<string, string>();
+  for (const r of catalogue.ouiRegistrants) for (const n of r.names) registrantSource.set(`${r.company}|${n.replace(/\s+/g, ' ').trim().toLowerCase()}`, r.source);
+  const oui6 = new Map<number, COui>(), oui7 = new Map<number, COui>(), oui9 = new Map<number, COui>();
+  for (const [rawKey, v] of oui) {
+    const key = rawKey.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+    const target = key.length === 6 ? oui6 : key.length === 7 ? oui7 : key.length === 9 ? oui9 : null;
+    if (!target) continue;
+    const ci = companyIndex.get(v.company);
+    // A registrant that is not a camera maker in the catalogue points nowhere (kept so we can say who it is).
+    target.set(parseInt(key, 16), ci === undefined
+      ? { company: -1, family: -1, registrant: v.registrant, ruleId: `oui:${key}`, indicates: `MAC prefix ${hexPrefix(key)} is registered to ${v.registrant}, which is not a camera maker in the catalogue` }
+      : { company: ci, family: companies[ci].family, registrant: v.registrant, ruleId: `oui:${key}`, indicates: `MAC prefix ${hexPrefix(key)} is registered to ${v.registrant}${brandKey(v.registrant) === brandKey(catalogue.companies[ci].name) ? '' : `, which the catalogue attributes to ${catalogue.companies[ci].name}`}` });
+  }
+
+  const byField = new Map<EvidenceField, CRule[]>();
+  for (const r of catalogue.rules) {
+    const ci = idx(r.company, `rule "${r.id}"`);
+    const list = byField.get(r.field) ?? [];
+    list.push(compileRule(r, ci, companies[ci].family));
+    byField.set(r.field, list);
+  }
+  const f = (...fields: EvidenceField[]) => ruleSet(fields.flatMap((x) => byField.get(x) ?? []));
+
+  return {
+    version: catalogue.version, companies, companyIndex,
+    names: new Map(catalogue.companies.map((c) => [c.slug, c.name])),
+    brands, oui6, oui7, oui9, ouiSource,
+    // Model and ONVIF model are the same fact read two ways: both sets of rules apply to both (likewise firmware).
+    model: f('model', 'onvifModel'), firmware: f('firmware', 'onvifFirmware'), serial: f('serial'),
+    httpServer: f('httpServer'), httpTitle: f('httpTitle'), httpPath: f('httpPath'), rtspServer: f('rtspServer'),
+    onvifManufacturer: f('onvifManufacturer'), onvifHardwareId: f('onvifHardwareId'), scope: f('scope'),
+    brandCache: new Map(), registrantOf: options.registrantOf ?? null,
+  };
+}
+
+function compileRule(r: EvidenceRule, company: number, family: number): CRule {
+  return { id: r.id, re: new RegExp(r.pattern, 'i'), company, family, weight: r.weight, indicates: r.indicates, source: r.source };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// identify
+
+// Per-call scratch, reused: identify is synchronous, so one set per process is safe and saves allocation.
+let nItems = 0;
+const itemGroup: number[] = [];
+const itemFamily: number[] = [];
+const itemCompany: number[] = [];
+let evidence: EvidenceItem[] = [];
+
+function push(e: EvidenceItem, group: number, company: number, family: number) {
+  itemGroup[nItems] = group; itemFamily[nItems] = family; itemCompany[nItems] = company; nItems++;
+  evidence.push(e);
+}
+
+const clip = (v: string) => (v.length > MAX_VALUE ? v.slice(0, MAX_VALUE) : v);
+const present = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/**
+ * Tries a rule set on one observed value. Several rules of one company matching the same value (a family rule and
+ * a prefix rule, or the model rule and its ONVIF twin) are one fact: only the strongest is kept.
+ */
+function matchRules(set: RuleSet, value: string, kind: Kind, group: number, shown: string = value) {
+  if (set.any !== null && !set.any.test(value)) return;
+  const rules = set.rules;
+  const first = nItems;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (!r.re.test(value)) continue;
+    let dup = -1;
+    for (let j = first; j < nItems; j++) if (itemCompany[j] === r.company) { dup = j; break; }
+    const e: EvidenceItem = { kind, value: clip(shown), company: r_slug(r.company), indicates: r.indicates, weight: r.weight, ruleId: r.id, source: r.source };
+    if (dup < 0) push(e, group, r.company, r.family);
+    else if (r.weight > evidence[dup].weight) evidence[dup] = e;
+  }
+}
+
+// Slug lookup for the company index; set per call (keeps matchRules' signature small).
+let slugs: CCompany[] = [];
+const r_slug = (i: number) => slugs[i].slug;
+
+function lookupLabel(c: CompiledCatalogue, raw: string): LabelHit | null {
+  const cached = c.brandCache.get(raw);
+  if (cached !== undefined) return cached;
+  let found: LabelHit | null = null;
+  const exact = c.brands.get(brandKey(raw));
+  if (exact) found = { hits: exact, fuzzy: false };
+  else {
+    // Registers write "Bosch Security Systems", "Hikvision DS-2CD2143": drop corporate words, then try the longest
+    // run of leading words that names a brand (at least 3 characters, so "HD" or "IP" never match).
+    const words = raw.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const core = words.filter((w) => !CORPORATE_WORDS.has(w));
+    for (const list of [core, words]) {
+      for (let n = list.length; n >= 1 && !found; n--) {
+        const key = list.slice(0, n).join('');
+        if (key.length < 3) continue;
+        const hits = c.brands.get(key);
+        if (hits) found = { hits, fuzzy: true };
+      }
+      if (found) break;
+    }
+  }
+  if (c.brandCache.size >= 8192) c.brandCache.clear();
+  c.brandCache.set(raw, found);
+  return found;
+}
+
+function label(c: CompiledCatalogue, raw: string, kind: Kind, group: number, claimed: boolean, shown: string = raw) {
+  const found = lookupLabel(c, raw);
+  if (!found) {
+    if (kind === 'label') push({ kind, value: clip(raw), company: null, indicates: `Labelled ${clip(raw)}: not a brand in the catalogue, so it says nothing about the producer`, weight: 0 }, group, -1, -1);
+    return;
+  }
+  const f = found.fuzzy ? FUZZY_FACTOR : 1;
+  for (const h of found.hits) {
+    const w = claimed ? h.claimedWeight : h.weight;
+    push({
+      kind, value: clip(shown), company: slugs[h.company].slug,
+      indicates: claimed ? h.claimedIndicates : h.indicates,
+      weight: f === 1 ? w : round3(w * f), ruleId: h.ruleId, source: h.source,
+    }, group, h.company, h.family);
+  }
+}
+
+const HEX = (() => { const t = new Int8Array(128).fill(-1); for (let i = 0; i < 16; i++) { t['0123456789abcdef'.charCodeAt(i)] = i; t['0123456789ABCDEF'.charCodeAt(i)] = i; } return t; })();
+const hexAt = (s: string, i: number) => { const ch = s.charCodeAt(i); return ch < 128 ? HEX[ch] : -1; };
+
+/**
+ * Reads the 48-bit MAC as two numbers without allocating, accepting exactly what normaliseMac accepts
+ * (aa:bb:cc:dd:ee:ff, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff, surrounding space). Returns false if not a MAC.
+ */
+let macHi = 0, macLo = 0; // first 24 bits, last 24 bits
+function parseMac(s: string): boolean {
+  let a = 0, b = s.length;
+  while (a < b && s.charCodeAt(a) <= 32) a++;
+  while (b > a && s.charCodeAt(b - 1) <= 32) b--;
+  const n = b - a;
+  let step: number, sep: number;
+  if (n === 17) { step = 3; sep = s.charCodeAt(a + 2); if (sep !== 58 && sep !== 45) return false; }
+  else if (n === 14) { step = 0; sep = 46; }
+  else if (n === 12) { step = 2; sep = -1; }
+  else return false;
+  let hi = 0, lo = 0, digits = 0;
+  for (let i = a; i < b; i++) {
+    const pos = i - a;
+    const isSep = step === 3 ? pos % 3 === 2 : step === 0 ? pos === 4 || pos === 9 : false;
+    if (isSep) { if (s.charCodeAt(i) !== sep) return false; continue; }
+    const h = hexAt(s, i);
+    if (h < 0) return false;
+    if (digits < 6) hi = hi * 16 + h; else lo = lo * 16 + h;
+    digits++;
+  }
+  if (digits !== 12) return false;
+  macHi = hi; macLo = lo;
+  return true;
+}
+
+const macText = () => {
+  const h = (macHi.toString(16).padStart(6, '0') + macLo.toString(16).padStart(6, '0')).toUpperCase();
+  return h.match(/.{2}/g)!.join(':');
+};
+
+function mac(c: CompiledCatalogue, raw: string, kind: Kind) {
+  if (!parseMac(raw)) {
+    push({ kind, value: clip(raw), company: null, indicates: `${clip(raw)} is not a MAC address, so it says nothing about the producer`, weight: 0 }, G_MAC, -1, -1);
+    return;
+  }
+  // Longest registered prefix first: an MA-S or MA-M block inside an IEEE-held MA-L belongs to its own registrant.
+  let hit = c.oui9.size ? c.oui9.get(macHi * 4096 + (macLo >>> 12)) : undefined;
+  if (!hit && c.oui7.size) hit = c.oui7.get(macHi * 16 + (macLo >>> 20));
+  if (!hit) hit = c.oui6.get(macHi);
+  if (hit && hit.company >= 0) {
+    push({ kind, value: clip(raw), company: slugs[hit.company].slug, indicates: hit.indicates, weight: MAC_WEIGHT, ruleId: hit.ruleId, source: c.ouiSource }, G_MAC, hit.company, hit.family);
+    return;
+  }
+  const text = macText();
+  let why: string;
+  if (hit) why = hit.indicates;
+  else if ((macHi & 0x020000) !== 0) why = `MAC ${text} is locally administered (set by software, often random), so it says nothing about the producer`;
+  else {
+    const holder = c.registrantOf ? c.registrantOf(text) : null;
+    why = holder
+      ? `MAC prefix ${text.slice(0, 8)} is registered to ${holder}, which is not a camera maker in the catalogue, so it says nothing about the producer`
+      : `MAC prefix ${text.slice(0, 8)} is not held by any maker in the catalogue, so it says nothing about the producer`;
+  }
+  push({ kind, value: clip(raw), company: null, indicates: why, weight: 0, ruleId: hit?.ruleId }, G_MAC, -1, -1);
+}
+
+function scope(c: CompiledCatalogue, s: string, macSeen: boolean) {
+  const before = nItems;
+  matchRules(c.scope, s, 'scope', G_SCOPE);
+  // Standard ONVIF scopes carry the device's name, hardware (model) and sometimes its MAC: read them as such.
+  // …unless a catalogue scope rule already read this scope (the same fact must not count twice).
+  if (nItems !== before) return;
+  let i = s.indexOf('/hardware/');
+  if (i >= 0) { const v = scopeValue(s, i + 10); if (v) matchRules(c.model, v, 'scope', G_MODEL, s); }
+  if (nItems === before) {
+    i = s.indexOf('/name/');
+    if (i >= 0) { const v = scopeValue(s, i + 6); if (v) label(c, v, 'scope', G_CLAIMED, true, s); }
+  }
+  if (!macSeen) {
+    i = s.search(/\/mac\//i);
+    if (i >= 0) { const v = scopeValue(s, i + 5); if (v && parseMac(v)) mac(c, v, 'scope'); }
+  }
+}
+
+function scopeValue(s: string, from: number): string {
+  let end = s.indexOf('/', from);
+  if (end < 0) end = s.length;
+  const v = s.slice(from, end);
+  if (v.indexOf('%') < 0) return v;
+  try { return decodeURIComponent(v); } catch { return v; }
+}
+
+// Scratch for combining evidence: group × family masses.
+const famList = new Int32Array(MAX_FAMILIES);
+const mass = new Float64Array(GROUPS * MAX_FAMILIES);
+const theta = new Float64Array(GROUPS);
+const famConf = new Float64Array(MAX_FAMILIES);
+const famSupport = new Float64Array(MAX_FAMILIES);
+
+export function identify(c: CompiledCatalogue, d: DeviceEvidence): Verdict {
+  nItems = 0; evidence = []; slugs = c.companies;
+
+  if (present(d.brand)) label(c, d.brand, 'label', G_LABEL, false);
+  const o = d.onvif;
+  if (o) {
+    if (present(o.manufacturer)) { const before = nItems; matchRules(c.onvifManufacturer, o.manufacturer, 'onvifManufacturer', G_CLAIMED); if (nItems === before) label(c, o.manufacturer, 'onvifManufacturer', G_CLAIMED, true); }
+    if (present(o.model)) matchRules(c.model, o.model, 'onvifModel', G_MODEL);
+    if (present(o.firmwareVersion)) matchRules(c.firmware, o.firmwareVersion, 'onvifFirmware', G_FIRMWARE);
+    if (present(o.serialNumber)) matchRules(c.serial, o.serialNumber, 'serial', G_SERIAL);
+    if (present(o.hardwareId)) matchRules(c.onvifHardwareId, o.hardwareId, 'onvifHardwareId', G_HARDWARE_ID);
+  }
+  const macSeen = present(d.mac);
+  if (macSeen) mac(c, d.mac!, 'mac');
+  if (present(d.model)) matchRules(c.model, d.model, 'model', G_MODEL);
+  if (present(d.firmware)) matchRules(c.firmware, d.firmware, 'firmware', G_FIRMWARE);
+  if (present(d.serial)) matchRules(c.serial, d.serial, 'serial', G_SERIAL);
+  if (present(d.httpServer)) matchRules(c.httpServer, d.httpServer, 'httpServer', G_HTTP_SERVER);
+  if (present(d.httpTitle)) matchRules(c.httpTitle, d.httpTitle, 'httpTitle', G_HTTP_TITLE);
+  if (present(d.rtspServer)) matchRules(c.rtspServer, d.rtspServer, 'rtspServer', G_RTSP);
+  const paths = d.httpPaths;
+  if (Array.isArray(paths)) for (let i = 0; i < paths.length && i < 256; i++) if (present(paths[i])) matchRules(c.httpPath, paths[i], 'httpPath', G_HTTP_PATH);
+  const scopes = d.scopes;
+  if (Array.isArray(scopes)) for (let i = 0; i < scopes.length && i < 256; i++) if (present(scopes[i])) scope(c, scopes[i], macSeen);
+
+  return combine(c, d.id);
+}
+
+function combine(c: CompiledCatalogue, id: string | undefined): Verdict {
+  const ev = evidence;
+  // Families touched, and the strongest mass each source group puts on each.
+  let nf = 0;
+  for (let i = 0; i < nItems; i++) {
+    const f = itemFamily[i];
+    if (f < 0) continue;
+    let k = 0;
+    while (k < nf && famList[k] !== f) k++;
+    if (k === nf) {
+      if (nf === MAX_FAMILIES) continue;
+      famList[nf++] = f;
+      for (let g = 0; g < GROUPS; g++) mass[g * MAX_FAMILIES + k] = 0;
+    }
+    const slot = itemGroup[i] * MAX_FAMILIES + k;
+    if (ev[i].weight > mass[slot]) mass[slot] = ev[i].weight;
+  }
+  const verdict: Verdict = { origin: null, nilSubject: null, confidence: 0, evidence: ev, conflicts: [], catalogueVersion: c.version };
+  if (id !== undefined) verdict.id = id;
+  if (nf === 0) return verdict;
+
+  // Dempster's rule over {each family, unknown}: m(f) ∝ Π_g (m_g(f) + θ_g) − Π_g θ_g, m(unknown) ∝ Π_g θ_g.
+  let thetaAll = 1;
+  for (let g = 0; g < GROUPS; g++) {
+    let sum = 0;
+    for (let k = 0; k < nf; k++) sum += mass[g * MAX_FAMILIES + k];
+    if (sum > 1) { for (let k = 0; k < nf; k++) mass[g * MAX_FAMILIES + k] /= sum; sum = 1; } // one source cannot give more than all
+    theta[g] = 1 - sum;
+    thetaAll *= theta[g];
+  }
+  let total = thetaAll, best = 0;
+  for (let k = 0; k < nf; k++) {
+    let p = 1, q = 1;
+    for (let g = 0; g < GROUPS; g++) { const m = mass[g * MAX_FAMILIES + k]; p *= m + theta[g]; q *= 1 - m; }
+    famConf[k] = p - thetaAll;
+    famSupport[k] = 1 - q; // the family's own support, as if nothing else were known (noisy-OR)
+    total += famConf[k];
+    if (famConf[k] > famConf[best] || (famConf[k] === famConf[best] && famSupport[k] > famSupport[best])) best = k;
+  }
+  const confidence = total > 0 ? famConf[best] / total : 0;
+  const bestFamily = famList[best];
+  if (famSupport[best] >= MIN_SUPPORT && confidence >= MIN_CONFIDENCE) {
+    const member = pickMember(c, bestFamily);
+    verdict.origin = c.companies[member].slug;
+    verdict.nilSubject = c.companies[member].nil;
+  }
+  verdict.confidence = conf3(confidence);
+  if (nf > 1) findConflicts(c, verdict, bestFamily);
+  return verdict;
+}
+
+/** Within the winning family: the most specific company with support ≥ MIN_SUPPORT, else the best supported. */
+const memberMax = new Float64Array(GROUPS);
+function pickMember(c: CompiledCatalogue, family: number): number {
+  // Usual case: every item for the family names the same company.
+  let only = -1, mixed = false;
+  for (let i = 0; i < nItems; i++) {
+    if (itemFamily[i] !== family) continue;
+    if (only < 0) only = itemCompany[i]; else if (itemCompany[i] !== only) { mixed = true; break; }
+  }
+  if (!mixed) return only >= 0 ? only : family;
+  let chosen = -1, chosenSupport = -1, chosenDepth = -1, fallback = -1, fallbackSupport = -1;
+  for (let i = 0; i < nItems; i++) {
+    const ci = itemCompany[i];
+    if (itemFamily[i] !== family) continue;
+    let seen = false;
+    for (let j = 0; j < i; j++) if (itemCompany[j] === ci) { seen = true; break; }
+    if (seen) continue;
+    // Noisy-OR of this company's own items, strongest per group.
+    memberMax.fill(0);
+    for (let j = i; j < nItems; j++) if (itemCompany[j] === ci && evidence[j].weight > memberMax[itemGroup[j]]) memberMax[itemGroup[j]] = evidence[j].weight;
+    let q = 1;
+    for (let g = 0; g < GROUPS; g++) q *= 1 - memberMax[g];
+    const s = 1 - q, depth = c.companies[ci].depth;
+    if (s > fallbackSupport) { fallback = ci; fallbackSupport = s; }
+    if (s >= MIN_SUPPORT && (depth > chosenDepth || (depth === chosenDepth && s > chosenSupport))) { chosen = ci; chosenSupport = s; chosenDepth = depth; }
+  }
+  return chosen >= 0 ? chosen : fallback;
+}
+
+const KIND_WORDS: Record<Kind, string> = {
+  label: 'the label', mac: 'the MAC prefix', model: 'the model number', firmware: 'the firmware version', serial: 'the serial number',
+  httpServer: 'the web server banner', httpTitle: 'the web page title', httpPath: 'the web interface paths', rtspServer: 'the RTSP server banner',
+  onvifManufacturer: 'the ONVIF manufacturer', onvifModel: 'the ONVIF model', onvifFirmware: 'the ONVIF firmware version',
+  onvifHardwareId: 'the ONVIF hardware id', scope: 'the discovery scopes', override: 'a manual override',
+};
+
+function joinWords(kinds: Kind[]): string {
+  const w = kinds.map((k) => KIND_WORDS[k]);
+  return w.length <= 1 ? w.join('') : `${w.slice(0, -1).join(', ')} and ${w[w.length - 1]}`;
+}
+
+/**
+ * A conflict is evidence from one source pointing at another family than the winner's. A source that points at
+ * both (an OEM brand listed under its own name and under its real maker) is not a conflict: it is the expected relabel.
+ */
+function findConflicts(c: CompiledCatalogue, v: Verdict, winner: number) {
+  const groupsFor = (fam: number) => { let bits = 0; for (let i = 0; i < nItems; i++) if (itemFamily[i] === fam) bits |= 1 << itemGroup[i]; return bits; };
+  const winnerGroups = groupsFor(winner);
+  const found: { support: number; conflict: Conflict }[] = [];
+  const done = new Set<number>([winner]);
+  for (let i = 0; i < nItems; i++) {
+    const fam = itemFamily[i];
+    if (fam < 0 || done.has(fam)) continue;
+    done.add(fam);
+    const otherGroups = groupsFor(fam);
+    const contested = winnerGroups & otherGroups; // sources that name both: not a disagreement
+    let q = 1; const otherKinds: Kind[] = []; let otherCompany = -1; let labelValue: string | null = null;
+    for (let j = 0; j < nItems; j++) {
+      if (itemFamily[j] !== fam || contested & (1 << itemGroup[j])) continue;
+      q *= 1 - evidence[j].weight;
+      if (!otherKinds.includes(evidence[j].kind)) otherKinds.push(evidence[j].kind);
+      if (evidence[j].kind === 'label') labelValue = evidence[j].value;
+      if (otherCompany < 0) otherCompany = itemCompany[j];
+    }
+    if (1 - q < CONFLICT_MIN) continue;
+    const winnerKinds: Kind[] = []; let winnerCompany = -1;
+    for (let j = 0; j < nItems; j++) {
+      if (itemFamily[j] !== winner || contested & (1 << itemGroup[j])) continue;
+      if (!winnerKinds.includes(evidence[j].kind)) winnerKinds.push(evidence[j].kind);
+      if (winnerCompany < 0) winnerCompany = itemCompany[j];
+    }
+    if (!winnerKinds.length) continue;
+    const wName = c.companies[v.origin ? c.companyIndex.get(v.origin)! : winnerCompany].name;
+    const oName = c.companies[otherCompany].name;
+    const wSlug = v.origin ?? c.companies[winnerCompany].slug;
+    const onlyLabel = otherKinds.length === 1 && otherKinds[0] === 'label';
+    const wTech = winnerKinds.filter((k) => k !== 'label');
+    const message = onlyLabel && wTech.length
+      ? `Labelled ${labelValue} (${oName}) but ${joinWords(wTech)} ${verb(wTech)} to ${wName}`
+      : `${cap(joinWords(winnerKinds))} ${verb(winnerKinds)} to ${wName} but ${joinWords(otherKinds)} ${verb(otherKinds)} to ${oName}`;
+    found.push({ support: 1 - q, conflict: { companies: [wSlug, c.companies[otherCompany].slug], kinds: [...new Set([...winnerKinds, ...otherKinds])], message } });
+  }
+  found.sort((a, b) => b.support - a.support);
+  for (const f of found) v.conflicts.push(f.conflict);
+}
+
+/** "the MAC prefix points", "the MAC prefix and firmware version point", "the web interface paths point". */
+const verb = (kinds: Kind[]) => (kinds.length === 1 && kinds[0] !== 'httpPath' && kinds[0] !== 'scope' ? 'points' : 'point');
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+// ---------------------------------------------------------------------------------------------------------------
+// explain
+
+/** A readable account of a verdict for `--explain` and the web UI: verdict, confidence, each piece of evidence, conflicts. */
+export function explain(v: Verdict, names?: Map<string, string>): string {
+  const name = (slug: string | null) => (slug === null ? 'nothing' : names?.get(slug) ? `${names.get(slug)} (${slug})` : slug);
+  const lines: string[] = [];
+  lines.push(`Device ${v.id ?? '(no id)'}`);
+  if (v.origin) {
+    lines.push(`  Produced by: ${name(v.origin)}, confidence ${pct(v.confidence)}`);
+    lines.push(`  Subject to the PRC National Intelligence Law: ${v.nilSubject === true ? 'yes' : v.nilSubject === false ? 'no' : 'not known (the catalogue has no finding for this producer)'}`);
+  } else {
+    lines.push(v.evidence.some((e) => e.company)
+      ? `  Produced by: not known — the evidence is too weak or too contradictory to decide (best ${pct(v.confidence)})`
+      : '  Produced by: not known — nothing recorded about this device identifies its producer');
+    lines.push('  Subject to the PRC National Intelligence Law: not known');
+  }
+  if (v.evidence.length) {
+    lines.push('  Evidence:');
+    const order = [...v.evidence].sort((a, b) => b.weight - a.weight);
+    for (const e of order) {
+      const mark = e.company === null ? '·' : e.company === v.origin ? '+' : '-';
+      lines.push(`    ${mark} ${KIND_WORDS[e.kind].replace(/^the /, '')} "${e.value}" → ${name(e.company)} (weight ${e.weight.toFixed(2)})`);
+      lines.push(`        ${e.indicates}${e.ruleId || e.source ? ` [${[e.ruleId && `rule ${e.ruleId}`, e.source && `source ${e.source}`].filter(Boolean).join('; ')}]` : ''}`);
+    }
+  } else {
+    lines.push('  Evidence: none');
+  }
+  if (v.conflicts.length) {
+    lines.push('  Conflicts:');
+    for (const c of v.conflicts) lines.push(`    ! ${c.message}`);
+  }
+  lines.push(`  Catalogue ${v.catalogueVersion}`);
+  return lines.join('\n');
+}

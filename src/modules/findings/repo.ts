@@ -1,0 +1,52 @@
+import type { Tx } from '../../platform/context';
+import type { FindingsTable } from '../../platform/schema';
+import type { Citation, Severity } from '../../domain/policy';
+
+export interface StoredFinding {
+  id: string; assetId: string; rule: string; ruleVersion: number; severity: Severity; status: 'open' | 'accepted' | 'resolved';
+  title: string; action: string; detail: string; citation: Citation; catalogueVersion: string;
+  firstSeenAt: string; lastSeenAt: string; resolvedAt: string | null; resolution: string | null;
+  acceptedReason: string | null; acceptedBy: string | null; acceptedAt: string | null; reviewDate: string | null;
+}
+
+export function toFinding(r: FindingsTable): StoredFinding {
+  return {
+    id: r.id, assetId: r.asset_id, rule: r.rule, ruleVersion: Number(r.rule_version), severity: r.severity as Severity,
+    status: r.status as StoredFinding['status'], title: r.title, action: r.action, detail: r.detail,
+    citation: JSON.parse(r.citation_json), catalogueVersion: r.catalogue_version, firstSeenAt: r.first_seen_at,
+    lastSeenAt: r.last_seen_at, resolvedAt: r.resolved_at, resolution: r.resolution, acceptedReason: r.accepted_reason,
+    acceptedBy: r.accepted_by, acceptedAt: r.accepted_at, reviewDate: r.review_date,
+  };
+}
+
+export async function findingsOfAsset(tx: Tx, orgId: string, assetId: string) {
+  return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('asset_id', '=', assetId).execute();
+}
+
+export async function findFinding(tx: Tx, orgId: string, id: string) {
+  return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export interface FindingFilters { status?: string; severity?: string; rule?: string; site?: string; asset?: string; before?: string; limit: number }
+
+/** Newest first by id (UUIDv7), with the asset's label and site for the list. */
+export async function listFindings(tx: Tx, orgId: string, f: FindingFilters) {
+  let q = tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .leftJoin('sites', 'sites.id', 'assets.site_id')
+    .selectAll('findings')
+    .select(['assets.manufacturer as asset_manufacturer', 'assets.model as asset_model', 'assets.serial as asset_serial', 'assets.kind as asset_kind', 'sites.name as site_name', 'sites.id as site_id'])
+    .where('findings.org_id', '=', orgId);
+  if (f.status) q = q.where('findings.status', '=', f.status);
+  if (f.severity) q = q.where('findings.severity', '=', f.severity);
+  if (f.rule) q = q.where('findings.rule', '=', f.rule);
+  if (f.asset) q = q.where('findings.asset_id', '=', f.asset);
+  if (f.site) q = q.where('assets.site_id', '=', f.site);
+  if (f.before) q = q.where('findings.id', '<', f.before);
+  return q.orderBy('findings.id', 'desc').limit(f.limit + 1).execute();
+}
+
+export async function severityCounts(tx: Tx, orgId: string) {
+  const rows = await tx.selectFrom('findings').select(['severity', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', orgId).groupBy(['severity', 'status']).execute();
+  return rows.map((r) => ({ severity: r.severity as Severity, status: r.status, n: Number(r.n) }));
+}

@@ -1,0 +1,222 @@
+import type { OrgContext, Tx } from '../../platform/context';
+import { requirePermission } from '../../platform/context';
+import { newId, nowIso } from '../../platform/ids';
+import type { AssetsTable, FindingsTable } from '../../platform/schema';
+import { catalogueRuntime } from '../../catalog';
+import { identify } from '../../domain/provenance';
+import type { DeviceEvidence, Verdict } from '../../domain/provenance-types';
+import { evaluatePolicy, type Finding, type PolicyInput, type Severity } from '../../domain/policy';
+import { recordAudit } from '../audit/repo';
+import { findingsOfAsset } from '../findings/repo';
+
+/** What the register itself says about a device, in the provenance engine's terms. */
+export function evidenceFromAsset(a: Pick<AssetsTable, 'id' | 'manufacturer' | 'model' | 'firmware' | 'serial' | 'mac'>): DeviceEvidence {
+  return { id: a.id, brand: a.manufacturer, model: a.model, firmware: a.firmware, serial: a.serial, mac: a.mac };
+}
+
+export function identifyAsset(a: Parameters<typeof evidenceFromAsset>[0]): Verdict {
+  return identify(catalogueRuntime().compiled, evidenceFromAsset(a));
+}
+
+/**
+ * Re-reads an asset's provenance and applies the policy rules, storing the verdict (with the catalogue version
+ * that produced it) and bringing its findings up to date: new ones opened, ones that no longer apply resolved.
+ * Runs inside the caller's transaction, so a change to an asset and its findings land together.
+ */
+export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable) {
+  const rt = catalogueRuntime();
+  const verdict = identify(rt.compiled, evidenceFromAsset(asset));
+  const [site, network] = await Promise.all([
+    asset.site_id ? tx.selectFrom('sites').select(['id', 'name', 'sensitive']).where('org_id', '=', ctx.orgId).where('id', '=', asset.site_id).executeTakeFirst() : undefined,
+    asset.network_id ? tx.selectFrom('networks').select(['id', 'name', 'kind']).where('org_id', '=', ctx.orgId).where('id', '=', asset.network_id).executeTakeFirst() : undefined,
+  ]);
+  const company = verdict.origin ? rt.companies.get(verdict.origin) : undefined;
+  const input: PolicyInput = {
+    assetId: asset.id, status: asset.status as PolicyInput['status'],
+    site: site ? { id: site.id, name: site.name, sensitive: !!site.sensitive } : null,
+    network: network ? { id: network.id, name: network.name, kind: network.kind as any } : null,
+    verdict, originName: company?.name ?? null, originFlags: company?.flags ?? [],
+  };
+  const findings = evaluatePolicy(input);
+  const previous = await tx.selectFrom('asset_provenance').select(['origin', 'nil_subject']).where('asset_id', '=', asset.id).executeTakeFirst();
+  await storeVerdict(tx, ctx.orgId, asset.id, verdict);
+  const changes = await syncFindings(tx, ctx, asset, findings, verdict.catalogueVersion);
+  const nilNow = verdict.nilSubject === null ? null : verdict.nilSubject ? 1 : 0;
+  const originChanged = !!previous && (previous.origin !== verdict.origin || (previous.nil_subject === null ? null : Number(previous.nil_subject)) !== nilNow);
+  return { verdict, findings, originChanged, previousOrigin: previous?.origin ?? null, ...changes };
+}
+
+async function storeVerdict(tx: Tx, orgId: string, assetId: string, v: Verdict) {
+  const row = {
+    origin: v.origin, nil_subject: v.nilSubject === null ? null : v.nilSubject ? 1 : 0, confidence: v.confidence,
+    evidence_json: JSON.stringify(v.evidence), conflicts_json: JSON.stringify(v.conflicts), catalogue_version: v.catalogueVersion, evaluated_at: nowIso(),
+  };
+  await tx.insertInto('asset_provenance').values({ asset_id: assetId, org_id: orgId, ...row })
+    .onConflict((oc) => oc.column('asset_id').doUpdateSet(row)).execute();
+}
+
+function resolutionFor(asset: AssetsTable, rule: string): string {
+  if (asset.status === 'removed') return 'The asset is recorded as removed.';
+  if (rule === 'uk-nil-core-network') return 'The asset is no longer on a core network.';
+  if (rule === 'uk-nil-sensitive-site') return 'The asset is no longer at a sensitive site, or its producer is no longer identified as subject to the PRC National Intelligence Law.';
+  return 'Re-evaluated: the rule no longer applies to this asset as recorded.';
+}
+
+async function syncFindings(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable, found: Finding[], catalogueVersion: string) {
+  let opened = 0;
+  let resolved = 0;
+  const existing = await findingsOfAsset(tx, ctx.orgId, asset.id);
+  const byRule = new Map(existing.map((f) => [f.rule, f]));
+  const now = nowIso();
+  const audit = (action: string, f: Pick<FindingsTable, 'id' | 'title'>, summary: string, before?: unknown, after?: unknown) =>
+    recordAudit(tx, { orgId: ctx.orgId, actor: ctx.actor, action, objectType: 'finding', objectId: f.id, summary, before, after });
+
+  for (const f of found) {
+    const e = byRule.get(f.rule);
+    const content = { rule_version: f.ruleVersion, severity: f.severity, title: f.title, action: f.action, detail: f.detail, citation_json: JSON.stringify(f.citation), catalogue_version: catalogueVersion };
+    if (!e) {
+      const row = { id: newId(), org_id: ctx.orgId, asset_id: asset.id, rule: f.rule, status: 'open', ...content, first_seen_at: now, last_seen_at: now,
+        resolved_at: null, resolution: null, accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null };
+      await tx.insertInto('findings').values(row).execute();
+      await audit('create', row, `Finding opened: ${f.title}`, undefined, { severity: f.severity, detail: f.detail });
+      opened++;
+    } else if (e.status === 'resolved') {
+      await tx.updateTable('findings').set({ ...content, status: 'open', last_seen_at: now, resolved_at: null, resolution: null, accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null })
+        .where('id', '=', e.id).execute();
+      await audit('reopen', e, `Finding reopened: ${f.title}`, { status: 'resolved' }, { status: 'open', detail: f.detail });
+      opened++;
+    } else if (e.detail !== f.detail || e.severity !== f.severity || e.rule_version !== f.ruleVersion || e.catalogue_version !== catalogueVersion) {
+      await tx.updateTable('findings').set({ ...content, last_seen_at: now }).where('id', '=', e.id).execute();
+      await audit('update', e, `Finding re-evaluated: ${f.title}`, { severity: e.severity, detail: e.detail }, { severity: f.severity, detail: f.detail });
+    } else {
+      await tx.updateTable('findings').set({ last_seen_at: now }).where('id', '=', e.id).execute();
+    }
+  }
+  for (const e of existing) {
+    if (e.status === 'resolved' || found.some((f) => f.rule === e.rule)) continue;
+    const resolution = resolutionFor(asset, e.rule);
+    await tx.updateTable('findings').set({ status: 'resolved', resolved_at: now, resolution }).where('id', '=', e.id).execute();
+    await audit('resolve', e, `Finding resolved: ${e.title}`, { status: e.status }, { status: 'resolved', resolution });
+    resolved++;
+  }
+  return { opened, resolved };
+}
+
+/** Re-evaluates the assets at a site or on a network after that site or network changed (sensitivity, kind). */
+export async function reevaluateWhere(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, where: { siteId?: string; networkId?: string }) {
+  let q = tx.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId);
+  if (where.siteId) q = q.where('site_id', '=', where.siteId);
+  if (where.networkId) q = q.where('network_id', '=', where.networkId);
+  for (const a of await q.execute()) await evaluateAsset(tx, ctx, a);
+}
+
+export interface AssessSummary {
+  assets: number; nilSubject: number; unknown: number; notSubject: number;
+  bySeverity: Record<Severity, number>; catalogueVersion: string;
+}
+
+export interface AssessChanges {
+  evaluated: number; originChanged: number; findingsOpened: number; findingsResolved: number;
+  previousCatalogueVersion: string | null; examples: { assetId: string; from: string | null; to: string | null }[];
+}
+
+/**
+ * Evaluates the whole estate in batches (one transaction per batch, so memory stays flat and a failure part-way
+ * leaves every finished batch consistent), then records the run with what changed since the previous one.
+ */
+export async function assessOrganisation(ctx: OrgContext, opts: { batch?: number; onProgress?: (done: number) => void } = {}) {
+  requirePermission(ctx, 'assets:write');
+  const startedAt = nowIso();
+  const batch = opts.batch ?? 500;
+  const last = await ctx.db.selectFrom('assessment_runs').select('catalogue_version').where('org_id', '=', ctx.orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const changes: AssessChanges = { evaluated: 0, originChanged: 0, findingsOpened: 0, findingsResolved: 0, previousCatalogueVersion: last?.catalogue_version ?? null, examples: [] };
+  let after = '';
+  for (;;) {
+    const rows = await ctx.db.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId).where('id', '>', after).orderBy('id').limit(batch).execute();
+    if (!rows.length) break;
+    await ctx.db.transaction().execute(async (tx) => {
+      for (const a of rows) {
+        const r = await evaluateAsset(tx, ctx, a);
+        changes.findingsOpened += r.opened;
+        changes.findingsResolved += r.resolved;
+        if (r.originChanged) {
+          changes.originChanged++;
+          if (changes.examples.length < 50) changes.examples.push({ assetId: a.id, from: r.previousOrigin, to: r.verdict.origin });
+        }
+      }
+    });
+    changes.evaluated += rows.length;
+    after = rows[rows.length - 1].id;
+    opts.onProgress?.(changes.evaluated);
+  }
+  const summary = await summarise(ctx);
+  await ctx.db.insertInto('assessment_runs').values({
+    id: newId(), org_id: ctx.orgId, started_at: startedAt, finished_at: nowIso(), actor_label: ctx.actor.label,
+    catalogue_version: summary.catalogueVersion, summary_json: JSON.stringify(summary), changes_json: JSON.stringify(changes),
+  }).execute();
+  return { ...summary, changes };
+}
+
+export async function lastAssessment(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  const r = await ctx.db.selectFrom('assessment_runs').selectAll().where('org_id', '=', ctx.orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!r) return null;
+  return { finishedAt: r.finished_at, actor: r.actor_label, catalogueVersion: r.catalogue_version, summary: JSON.parse(r.summary_json) as AssessSummary, changes: JSON.parse(r.changes_json) as AssessChanges };
+}
+
+export async function summarise(ctx: OrgContext): Promise<AssessSummary> {
+  const prov = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
+    .select(['asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed').groupBy('asset_provenance.nil_subject').execute();
+  const sev = await ctx.db.selectFrom('findings').select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', ctx.orgId).where('status', '!=', 'resolved').groupBy('severity').execute();
+  const count = (v: number | null) => prov.filter((r) => (r.nil === null ? null : Number(r.nil)) === v).reduce((s, r) => s + Number(r.n), 0);
+  const bySeverity = { critical: 0, high: 0, medium: 0, low: 0, info: 0 } as Record<Severity, number>;
+  for (const r of sev) bySeverity[r.severity as Severity] = Number(r.n);
+  return {
+    assets: prov.reduce((s, r) => s + Number(r.n), 0), nilSubject: count(1), notSubject: count(0), unknown: count(null),
+    bySeverity, catalogueVersion: catalogueRuntime().version,
+  };
+}
+
+export interface StoredVerdict {
+  origin: string | null; originName: string | null; nilSubject: boolean | null; confidence: number;
+  evidence: Verdict['evidence']; conflicts: Verdict['conflicts']; catalogueVersion: string; evaluatedAt: string;
+  /** True when the verdict was made with an older catalogue than the one now loaded. */
+  stale: boolean;
+}
+
+export async function provenanceOf(ctx: OrgContext, assetId: string): Promise<StoredVerdict | null> {
+  requirePermission(ctx, 'estate:read');
+  const r = await ctx.db.selectFrom('asset_provenance').selectAll().where('org_id', '=', ctx.orgId).where('asset_id', '=', assetId).executeTakeFirst();
+  if (!r) return null;
+  const rt = catalogueRuntime();
+  return {
+    origin: r.origin, originName: r.origin ? rt.companies.get(r.origin)?.name ?? r.origin : null,
+    nilSubject: r.nil_subject === null ? null : !!r.nil_subject, confidence: Number(r.confidence),
+    evidence: JSON.parse(r.evidence_json), conflicts: JSON.parse(r.conflicts_json), catalogueVersion: r.catalogue_version,
+    evaluatedAt: r.evaluated_at, stale: r.catalogue_version !== rt.version,
+  };
+}
+
+/** Counts by real origin for the overview: what the estate is, as opposed to what the labels say. */
+export async function originCounts(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  const rows = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
+    .select(['asset_provenance.origin as origin', 'asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed')
+    .groupBy(['asset_provenance.origin', 'asset_provenance.nil_subject']).orderBy('n', 'desc').execute();
+  const rt = catalogueRuntime();
+  return rows.map((r) => ({
+    origin: r.origin, name: r.origin ? rt.companies.get(r.origin)?.name ?? r.origin : 'Unknown',
+    nilSubject: r.nil === null ? null : !!Number(r.nil), n: Number(r.n),
+  }));
+}
+
+/** How many devices were last evaluated with a catalogue other than the one now loaded. */
+export async function staleVerdicts(ctx: OrgContext): Promise<number> {
+  requirePermission(ctx, 'estate:read');
+  const r = await ctx.db.selectFrom('asset_provenance').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', ctx.orgId).where('catalogue_version', '!=', catalogueRuntime().version).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
