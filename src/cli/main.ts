@@ -8,6 +8,7 @@ import { createApiToken, listApiTokens, revokeApiToken, createUser } from '../mo
 import { createOrganisation, grantMembership } from '../modules/organisations/service';
 import { findUserByEmail } from '../modules/users/repo';
 import { seedIfEmpty } from './seed';
+import { reassessStaleEstates } from '../modules/provenance/service';
 import { registerAssessCommand } from './assess';
 import { registerIdentifyCommand } from './identify';
 import os from 'node:os';
@@ -58,6 +59,8 @@ export function buildCli(): Command {
       process.on('SIGTERM', stop);
       await app.listen({ port: config.port, host: config.host });
       console.log(`Sightline is serving http://localhost:${config.port} on ${database.kind} (${database.describe})`);
+      // A new catalogue version re-evaluates every estate it has not yet seen, in the background.
+      reassessStaleEstates(database.db, (line) => app.log.info(line)).catch((e) => app.log.error(e, 're-assessment after a catalogue update failed'));
     });
 
   program.command('migrate').description('apply database migrations').action(async () => {

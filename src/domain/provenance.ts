@@ -305,10 +305,15 @@ const hexAt = (s: string, i: number) => { const ch = s.charCodeAt(i); return ch 
  * (aa:bb:cc:dd:ee:ff, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff, surrounding space). Returns false if not a MAC.
  */
 let macHi = 0, macLo = 0; // first 24 bits, last 24 bits
+/** The characters String.prototype.trim removes (so parseMac agrees with normaliseMac to the letter). */
+function isTrimmed(ch: number): boolean {
+  return ch === 32 || (ch >= 9 && ch <= 13) || ch === 0xa0 || ch === 0x1680 || (ch >= 0x2000 && ch <= 0x200a)
+    || ch === 0x2028 || ch === 0x2029 || ch === 0x202f || ch === 0x205f || ch === 0x3000 || ch === 0xfeff;
+}
 function parseMac(s: string): boolean {
   let a = 0, b = s.length;
-  while (a < b && s.charCodeAt(a) <= 32) a++;
-  while (b > a && s.charCodeAt(b - 1) <= 32) b--;
+  while (a < b && isTrimmed(s.charCodeAt(a))) a++;
+  while (b > a && isTrimmed(s.charCodeAt(b - 1))) b--;
   const n = b - a;
   let step: number, sep: number;
   if (n === 17) { step = 3; sep = s.charCodeAt(a + 2); if (sep !== 58 && sep !== 45) return false; }

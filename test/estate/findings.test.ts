@@ -87,6 +87,19 @@ describeEachDb('provenance and findings in the register', (db, kind) => {
     expect(await open(a.json.id)).toEqual(expect.arrayContaining(['evidence-conflict']));
   });
 
+  it('re-evaluates an estate judged with an older catalogue and records what changed', async () => {
+    // As if an earlier catalogue had believed this camera was made by Axis.
+    await db().db.updateTable('asset_provenance').set({ catalogue_version: '2020.01.01-1', origin: 'axis', nil_subject: 0 }).where('asset_id', '=', ids.hik).execute();
+    const { reassessStaleEstates, lastAssessment, staleVerdicts } = await import('../../src/modules/provenance/service');
+    const lines: string[] = [];
+    await reassessStaleEstates(db().db, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/Re-assessed redbridge .*1 devices? changed origin/);
+    const ctx = { db: db().db, orgId: org.id, orgSlug: org.slug, role: 'admin' as const, actor: { type: 'system' as const, id: null, label: 'test' } };
+    expect(await staleVerdicts(ctx)).toBe(0);
+    const last = await lastAssessment(ctx);
+    expect(last!.changes.examples).toContainEqual({ assetId: ids.hik, from: 'axis', to: 'hikvision' });
+  });
+
   it('sightline assess --json summarises the estate and lists the findings', () => {
     const env = { ...process.env, ...(kind === 'sqlite' ? { DATA_DIR: path.dirname(db().file!), DATABASE_URL: '' } : { DATABASE_URL: db().url! }) };
     const out = JSON.parse(execFileSync('node', ['bin/sightline.mjs', 'assess', '--org', 'redbridge', '--json'], { env, encoding: 'utf8' }));

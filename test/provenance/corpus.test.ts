@@ -65,8 +65,7 @@ describe('provenance corpus (shipped catalogue)', () => {
   it('explains every flag: each verdict with an origin has evidence for it, with a source', () => {
     for (const { r, v } of results) {
       if (!v.origin) continue;
-      const support = v.evidence.filter((e) => e.company === v.origin || e.weight > 0);
-      expect(support.length, r.id).toBeGreaterThan(0);
+      expect(v.evidence.some((e) => e.company === v.origin && e.weight > 0 && e.indicates), r.id).toBe(true);
       for (const e of v.evidence) if (e.company) expect(e.source, `${r.id} ${e.ruleId}`).toBeTruthy();
     }
   });

@@ -259,6 +259,7 @@ describe('MAC reading', () => {
     const shaped = fc.oneof(
       hex.map((h) => h.match(/../g)!.join(':')), hex.map((h) => h.match(/../g)!.join('-')),
       hex.map((h) => h.match(/..../g)!.join('.')), hex, fc.string(), hex.map((h) => ` ${h.slice(0, 6)}:${h.slice(6)} `),
+      fc.tuple(fc.constantFrom(' ', '\t', '\u00a0', '\u3000', '\x01', '\u200b', ''), hex.map((h) => h.match(/../g)!.join(':'))).map(([w, m]) => `${w}${m}${w}`),
     );
     fc.assert(fc.property(shaped, (s) => {
       if (s === '') return; // an empty field is an absent field

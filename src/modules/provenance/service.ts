@@ -220,3 +220,18 @@ export async function staleVerdicts(ctx: OrgContext): Promise<number> {
     .where('org_id', '=', ctx.orgId).where('catalogue_version', '!=', catalogueRuntime().version).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/**
+ * After a catalogue update: re-assesses each organisation that has verdicts from another catalogue version, so
+ * the estate reflects what is now known and the assessment run records what changed.
+ */
+export async function reassessStaleEstates(db: OrgContext['db'], log: (line: string) => void) {
+  const version = catalogueRuntime().version;
+  const orgs = await db.selectFrom('asset_provenance').innerJoin('organisations', 'organisations.id', 'asset_provenance.org_id')
+    .select(['organisations.id', 'organisations.slug']).where('asset_provenance.catalogue_version', '!=', version).distinct().execute();
+  for (const o of orgs) {
+    const ctx: OrgContext = { db, orgId: o.id, orgSlug: o.slug, role: 'admin', actor: { type: 'system', id: null, label: `Sightline (catalogue ${version})` } };
+    const r = await assessOrganisation(ctx);
+    log(`Re-assessed ${o.slug} with catalogue ${version}: ${r.changes.originChanged} devices changed origin, ${r.changes.findingsOpened} findings opened, ${r.changes.findingsResolved} resolved`);
+  }
+}
