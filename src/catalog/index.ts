@@ -1,6 +1,6 @@
 import type { Catalogue, Company } from './types';
 import { loadCatalogue } from './load';
-import { buildOuiIndex } from './oui';
+import { buildOuiIndex, registrantOf } from './oui';
 import { compileCatalogue, type CompiledCatalogue } from '../domain/provenance';
 
 export interface CatalogueRuntime {
@@ -16,7 +16,8 @@ let runtime: CatalogueRuntime | null = null;
 export function catalogueRuntime(): CatalogueRuntime {
   if (!runtime) {
     const catalogue = loadCatalogue();
-    const compiled = compileCatalogue(catalogue, buildOuiIndex(catalogue));
+    // registrantOf lets an explanation name who holds a MAC prefix that is not a camera maker's.
+    const compiled = compileCatalogue(catalogue, buildOuiIndex(catalogue), { registrantOf });
     runtime = { catalogue, compiled, companies: new Map(catalogue.companies.map((c) => [c.slug, c])), version: catalogue.version };
   }
   return runtime;
