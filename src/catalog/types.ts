@@ -86,3 +86,6 @@ export interface Catalogue {
   ouiRegistrants: OuiRegistrant[];
   rules: EvidenceRule[];
 }
+
+/** Source id of brand attributions an organisation recorded itself (see catalog/index.ts compileWithOverrides). */
+export const ORGANISATION_RECORD_SOURCE = 'organisation-record';

@@ -14,7 +14,7 @@
 //
 // Pure: no I/O. compileCatalogue does the heavy work once; identify is built to run hundreds of thousands of times
 // a second (precomputed sentences, numeric OUI keys, a prefilter regex per field, memoised brand look-ups).
-import type { Brand, Catalogue, Company, EvidenceField, EvidenceRule } from '../catalog/types';
+import { ORGANISATION_RECORD_SOURCE, type Brand, type Catalogue, type Company, type EvidenceField, type EvidenceRule } from '../catalog/types';
 import type { Conflict, DeviceEvidence, EvidenceItem, Verdict } from './provenance-types';
 
 // ---- tuning (documented in the report; change with the corpus test) ----
@@ -97,6 +97,7 @@ export function brandKey(s: string): string {
 function relationSentence(b: Brand, label: string, company: Company): string {
   const who = company.name;
   const dates = b.from && b.until ? ` (${b.from} to ${b.until})` : b.from ? ` (since ${b.from})` : b.until ? ` (until ${b.until})` : '';
+  if (b.source === ORGANISATION_RECORD_SOURCE) return `Labelled ${label}: your organisation records that ${who} makes it – ${b.note ?? 'no basis given'}`;
   switch (b.relation) {
     case 'own': return `Labelled ${label}: the own brand of ${who}`;
     case 'brand': return `Labelled ${label}: a brand of ${who}${dates}`;

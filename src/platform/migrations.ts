@@ -248,6 +248,19 @@ const m0002: Up = async (db) => {
     .execute();
   await db.schema.createIndex('assessment_runs_org_idx').on('assessment_runs').columns(['org_id', 'id']).execute();
 
+  // An organisation's own knowledge of who makes a brand ("our contract says brand X is made by Y").
+  await db.schema.createTable('catalogue_overrides')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+    .addColumn('brand_name', 'text', (c) => c.notNull())
+    .addColumn('brand_key', 'text', (c) => c.notNull())
+    .addColumn('company', 'text', (c) => c.notNull())
+    .addColumn('basis', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', ts)
+    .execute();
+  await db.schema.createIndex('catalogue_overrides_org_brand_uq').on('catalogue_overrides').columns(['org_id', 'brand_key']).unique().execute();
+
   // Facts FOI requests ask for that the register cannot derive: who maintains the estate, the contract, the spend.
   await db.schema.createTable('organisation_profiles')
     .addColumn('org_id', 'text', (c) => c.primaryKey().references('organisations.id').onDelete('cascade'))

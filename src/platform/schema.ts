@@ -79,7 +79,12 @@ export interface OrganisationProfilesTable {
   annual_spend_pence: number | null; foi_contact: string | null; updated_at: string;
 }
 
+export interface CatalogueOverridesTable {
+  id: string; org_id: string; brand_name: string; brand_key: string; company: string; basis: string; created_by: string; created_at: string;
+}
+
 export interface DB {
+  catalogue_overrides: CatalogueOverridesTable;
   organisation_profiles: OrganisationProfilesTable;
   assessment_runs: AssessmentRunsTable;
   replacement_costs: ReplacementCostsTable;

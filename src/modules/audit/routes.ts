@@ -5,7 +5,7 @@ import { apiRoute, orgPage, type AppDeps } from '../../server/http';
 import { text } from '../../server/forms';
 import { objectTrail, organisationTrail } from './service';
 
-const OBJECT_TYPES = ['site', 'network', 'system', 'asset', 'finding', 'replacement-costs', 'organisation-profile', 'api-token', 'membership', 'organisation'] as const;
+const OBJECT_TYPES = ['site', 'network', 'system', 'asset', 'finding', 'replacement-costs', 'organisation-profile', 'catalogue-override', 'api-token', 'membership', 'organisation'] as const;
 const query = z.object({
   objectType: z.enum(OBJECT_TYPES).optional().describe('Only events about this kind of object'),
   objectId: z.string().max(64).optional().describe('Only events about this object'),

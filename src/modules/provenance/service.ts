@@ -2,8 +2,8 @@ import type { OrgContext, Tx } from '../../platform/context';
 import { requirePermission } from '../../platform/context';
 import { newId, nowIso } from '../../platform/ids';
 import type { AssetsTable, FindingsTable } from '../../platform/schema';
-import { catalogueRuntime } from '../../catalog';
-import { identify } from '../../domain/provenance';
+import { catalogueRuntime, compileWithOverrides } from '../../catalog';
+import { identify, type CompiledCatalogue } from '../../domain/provenance';
 import type { DeviceEvidence, Verdict } from '../../domain/provenance-types';
 import { evaluatePolicy, type Finding, type PolicyInput, type Severity } from '../../domain/policy';
 import { recordAudit } from '../audit/repo';
@@ -14,8 +14,23 @@ export function evidenceFromAsset(a: Pick<AssetsTable, 'id' | 'manufacturer' | '
   return { id: a.id, brand: a.manufacturer, model: a.model, firmware: a.firmware, serial: a.serial, mac: a.mac };
 }
 
-export function identifyAsset(a: Parameters<typeof evidenceFromAsset>[0]): Verdict {
-  return identify(catalogueRuntime().compiled, evidenceFromAsset(a));
+// Each organisation's compiled catalogue (shipped data plus its own brand records), kept for a short while:
+// evaluating a million assets must not reload the overrides for each one. Changes here clear the entry at once;
+// other app instances pick them up within the TTL.
+const ORG_CATALOGUE_TTL_MS = 30_000;
+const orgCatalogues = new Map<string, { at: number; compiled: CompiledCatalogue }>();
+
+export function forgetOrgCatalogue(orgId: string) {
+  orgCatalogues.delete(orgId);
+}
+
+export async function compiledForOrg(tx: Tx, orgId: string): Promise<CompiledCatalogue> {
+  const hit = orgCatalogues.get(orgId);
+  if (hit && Date.now() - hit.at < ORG_CATALOGUE_TTL_MS) return hit.compiled;
+  const rows = await tx.selectFrom('catalogue_overrides').select(['brand_name', 'company', 'basis']).where('org_id', '=', orgId).execute();
+  const compiled = compileWithOverrides(rows.map((r) => ({ brandName: r.brand_name, company: r.company, basis: r.basis })));
+  orgCatalogues.set(orgId, { at: Date.now(), compiled });
+  return compiled;
 }
 
 /**
@@ -25,7 +40,7 @@ export function identifyAsset(a: Parameters<typeof evidenceFromAsset>[0]): Verdi
  */
 export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable) {
   const rt = catalogueRuntime();
-  const verdict = identify(rt.compiled, evidenceFromAsset(asset));
+  const verdict = identify(await compiledForOrg(tx, ctx.orgId), evidenceFromAsset(asset));
   const [site, network] = await Promise.all([
     asset.site_id ? tx.selectFrom('sites').select(['id', 'name', 'sensitive']).where('org_id', '=', ctx.orgId).where('id', '=', asset.site_id).executeTakeFirst() : undefined,
     asset.network_id ? tx.selectFrom('networks').select(['id', 'name', 'kind']).where('org_id', '=', ctx.orgId).where('id', '=', asset.network_id).executeTakeFirst() : undefined,
