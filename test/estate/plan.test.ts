@@ -47,6 +47,26 @@ describeEachDb('remediation plan', (db) => {
     expect(plan.lines.at(-1).cumulativePence).toBe(plan.totalPence);
   });
 
+  it('produces the estate risk report as a workbook and a tagged PDF', async () => {
+    const ExcelJS = (await import('exceljs')).default;
+    const agent = await signedInAgent(app, org.users.viewer.email);
+    const xlsx = await app.inject({ method: 'GET', url: '/o/plantown/reports/risk.xlsx', headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    expect(xlsx.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as any);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Findings by site', 'Remediation plan']);
+    expect(wb.getWorksheet('Remediation plan')!.rowCount).toBe(6); // header + 5 devices
+    const findings = wb.getWorksheet('Findings by site')!.getColumn(4).values.map(String);
+    expect(findings).toContain('PRC-NIL equipment on a sensitive site');
+    const pdf = await app.inject({ method: 'GET', url: '/o/plantown/reports/risk.pdf', headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    expect(pdf.statusCode).toBe(200);
+    const bytes = pdf.rawPayload.toString('latin1');
+    expect(bytes.startsWith('%PDF-1.7')).toBe(true);
+    expect(bytes).toContain('/StructTreeRoot');
+    expect(bytes).toContain('/MarkInfo');
+    expect(bytes).toMatch(/\/Lang \(en-GB\)/);
+  });
+
   it('shows the plan, its programme and the CSV on pages, and lets a manager change costs', async () => {
     const agent = await signedInAgent(app, org.users.manager.email);
     const page = await agent.get('/o/plantown/plan?budget=%C2%A31,000');

@@ -5,6 +5,7 @@ import { orgPage, submitForm, type AppDeps } from '../../server/http';
 import { dateFields, dateParts, numberOrRaw, text, type FormBody } from '../../server/forms';
 import { KIND_LABELS } from '../assets/schemas';
 import * as reports from './service';
+import { riskReportData, riskReportPdf, riskReportXlsx } from './risk-report';
 
 const gbp = (pence: number | null) => (pence === null ? 'Not recorded' : `£${(pence / 100).toLocaleString('en-GB', { maximumFractionDigits: 2 })}`);
 
@@ -28,6 +29,16 @@ export function registerReportRoutes(app: FastifyInstance, deps: AppDeps) {
     async function* one() { yield rows; }
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${p.org.slug}-cctv-foi-${foi.asOf}.csv"`)
       .send(csvStream([{ header: 'Section', value: (r: typeof rows[number]) => r[0] }, { header: 'Item', value: (r) => r[1] }, { header: 'Answer', value: (r) => r[2] }], one()));
+  });
+
+  orgPage(app, deps, 'GET', '/reports/risk.xlsx', 'estate:read', async (_req, reply, p) => {
+    const data = await riskReportData(p.ctx, p.org.name);
+    return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${p.org.slug}-estate-risk-${data.date}.xlsx"`).send(await riskReportXlsx(data));
+  });
+  orgPage(app, deps, 'GET', '/reports/risk.pdf', 'estate:read', async (_req, reply, p) => {
+    const data = await riskReportData(p.ctx, p.org.name);
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="${p.org.slug}-estate-risk-${data.date}.pdf"`).send(await riskReportPdf(data));
   });
 
   const renderForm = (p: any, values: any, body: FormBody | null, errors: Record<string, string> = {}, status = 200) => p.render('reports/views/profile.njk', {
