@@ -3,7 +3,8 @@ import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { orgPage, type AppDeps } from '../../server/http';
 import { estateOverview } from './service-overview';
-import { assessOrganisation, lastAssessment, originCounts, staleVerdicts } from '../provenance/service';
+import { assessOrganisation, lastAssessment, originCounts, siteRisk, staleVerdicts } from '../provenance/service';
+import { barChartSvg } from '../../server/charts';
 import { severityCounts } from '../findings/repo';
 import { SEVERITY_TAGS } from '../findings/routes';
 import { SEVERITY_ORDER } from '../../domain/policy';
@@ -20,12 +21,13 @@ export function registerOverviewRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '', 'estate:read', async (_req, _reply, p) => {
-    const [overview, origins, findings, last, stale] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx)]);
+    const [overview, origins, findings, last, stale, sites] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx), siteRisk(p.ctx)]);
     const open = (sev: string) => findings.filter((f) => f.severity === sev && f.status !== 'resolved').reduce((n, f) => n + f.n, 0);
     return p.render('organisations/views/overview.njk', {
-      title: p.org.name, overview, origins, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
+      title: p.org.name, overview, origins, sites, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
       canAssess: can(p.ctx.role, 'assets:write') && overview.assets <= IN_PAGE_ASSESS_LIMIT, assessLimit: IN_PAGE_ASSESS_LIMIT,
       severities: SEVERITY_ORDER.map((s) => ({ severity: s, n: open(s) })),
+      originChart: barChartSvg(origins.map((o) => ({ label: o.name, value: o.n, highlight: o.nilSubject === true })), `Bar chart of devices by real producer; the table below gives the figures.`),
       nil: origins.filter((o) => o.nilSubject === true).reduce((n, o) => n + o.n, 0),
       unknown: origins.filter((o) => o.nilSubject === null).reduce((n, o) => n + o.n, 0),
     });

@@ -250,3 +250,27 @@ export async function reassessStaleEstates(db: OrgContext['db'], log: (line: str
     log(`Re-assessed ${o.slug} with catalogue ${version}: ${r.changes.originChanged} devices changed origin, ${r.changes.findingsOpened} findings opened, ${r.changes.findingsResolved} resolved`);
   }
 }
+
+/** Per site: devices in service, how many are PRC-NIL or unknown, and open critical/high findings. */
+export async function siteRisk(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  const devices = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
+    .leftJoin('sites', 'sites.id', 'assets.site_id')
+    .select(['assets.site_id as site_id', 'sites.name as name', 'sites.sensitive as sensitive', 'asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed')
+    .groupBy(['assets.site_id', 'sites.name', 'sites.sensitive', 'asset_provenance.nil_subject']).execute();
+  const serious = await ctx.db.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['assets.site_id as site_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('findings.org_id', '=', ctx.orgId).where('findings.status', '!=', 'resolved').where('findings.severity', 'in', ['critical', 'high'])
+    .groupBy('assets.site_id').execute();
+  const bySite = new Map<string, { siteId: string | null; name: string; sensitive: boolean; devices: number; nil: number; unknown: number; serious: number }>();
+  for (const r of devices) {
+    const key = r.site_id ?? '';
+    const e = bySite.get(key) ?? { siteId: r.site_id, name: r.name ?? 'No site recorded', sensitive: !!r.sensitive, devices: 0, nil: 0, unknown: 0, serious: 0 };
+    e.devices += Number(r.n);
+    if (r.nil === null) e.unknown += Number(r.n); else if (Number(r.nil) === 1) e.nil += Number(r.n);
+    bySite.set(key, e);
+  }
+  for (const r of serious) { const e = bySite.get(r.site_id ?? ''); if (e) e.serious = Number(r.n); }
+  return [...bySite.values()].sort((a, b) => b.serious - a.serious || b.nil - a.nil || a.name.localeCompare(b.name));
+}
