@@ -27,6 +27,7 @@ export function registerOverviewRoutes(app: FastifyInstance, deps: AppDeps) {
       title: p.org.name, overview, origins, sites, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
       canAssess: can(p.ctx.role, 'assets:write') && overview.assets <= IN_PAGE_ASSESS_LIMIT, assessLimit: IN_PAGE_ASSESS_LIMIT,
       severities: SEVERITY_ORDER.map((s) => ({ severity: s, n: open(s) })),
+      severityChart: barChartSvg(SEVERITY_ORDER.map((sev) => ({ label: sev, value: open(sev), highlight: sev === 'critical' })), 'Bar chart of open and accepted findings by severity; the table below gives the figures.', { width: 360 }),
       originChart: barChartSvg(origins.map((o) => ({ label: o.name, value: o.n, highlight: o.nilSubject === true })), `Bar chart of devices by real producer; the table below gives the figures.`),
       nil: origins.filter((o) => o.nilSubject === true).reduce((n, o) => n + o.n, 0),
       unknown: origins.filter((o) => o.nilSubject === null).reduce((n, o) => n + o.n, 0),
