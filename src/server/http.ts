@@ -7,6 +7,7 @@ import { AppError, ValidationError } from '../platform/errors';
 import type { DB } from '../platform/schema';
 import { checkCsrf, cookieOptions, membershipsOf, orgContextForSession, orgContextForToken, type PageOrg } from './auth';
 import { registerOperation, type OperationDoc } from './openapi';
+import { setCurrentOrg } from '../modules/users/service';
 
 export interface AppDeps { db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment }
 
@@ -82,7 +83,7 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
       const { ctx, org } = await orgContextForSession(deps.db, req.session, (req.params as any).slug);
       requirePermission(ctx, permission);
       if (req.session.currentOrgId !== org.id) {
-        await deps.db.updateTable('sessions').set({ current_org_id: org.id }).where('id', '=', req.session.idHash).execute();
+        await setCurrentOrg(deps.db, req.session.idHash, org.id);
       }
       const memberships = await membershipsOf(deps.db, req.session.userId);
       const base = `/o/${org.slug}`;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIsoDate, normaliseIp, normaliseMac } from '../../domain/netaddr';
 import { UUID_RE } from '../../platform/ids';
+import { limitSchema } from '../../platform/paging';
 
 export const ASSET_KINDS = ['camera', 'nvr', 'dvr', 'encoder', 'vms-server', 'switch', 'other'] as const;
 export const KIND_LABELS: Record<(typeof ASSET_KINDS)[number], string> = {
@@ -80,7 +81,7 @@ export const assetListQuery = z.object({
   sort: z.enum(ASSET_SORTS).default('manufacturer').describe('Sort key'),
   order: z.enum(['asc', 'desc']).default('asc').describe('Sort direction'),
   cursor: z.string().max(2000).optional().describe('The `next` (or `prev`) value of another page'),
-  limit: z.coerce.number().int('Limit must be a whole number').min(1, 'Limit must be at least 1').max(500, 'Limit must be 500 or fewer').default(50).describe('Page size, 1–500 (default 50)'),
+  limit: limitSchema.describe('Page size, 1–500 (default 50)'),
 }).strict();
 export type AssetListQuery = z.infer<typeof assetListQuery>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isIsoDate } from '../../domain/netaddr';
 import { SEVERITY_ORDER } from '../../domain/policy';
 import { UUID_RE } from '../../platform/ids';
+import { limitSchema } from '../../platform/paging';
 
 export const FINDING_STATUSES = ['open', 'accepted', 'resolved'] as const;
 export const STATUS_LABELS: Record<(typeof FINDING_STATUSES)[number], string> = { open: 'Open', accepted: 'Risk accepted', resolved: 'Resolved' };
@@ -24,5 +25,5 @@ export const findingListQuery = z.object({
   site: z.string().regex(UUID_RE, 'Not a site id').optional().describe('Only findings about assets at this site'),
   asset: z.string().regex(UUID_RE, 'Not an asset id').optional().describe('Only findings about this asset'),
   cursor: z.string().regex(UUID_RE, 'Not a valid cursor').optional().describe('The `next` value of the previous page'),
-  limit: z.coerce.number().int().min(1, 'Limit must be at least 1').max(500, 'Limit must be 500 or fewer').default(50).describe('Page size, 1–500 (default 50)'),
+  limit: limitSchema.describe('Page size, 1–500 (default 50)'),
 }).strict();

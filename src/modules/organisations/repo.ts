@@ -4,10 +4,6 @@ export async function findOrgBySlug(tx: Tx, slug: string) {
   return tx.selectFrom('organisations').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-export async function findOrg(tx: Tx, id: string) {
-  return tx.selectFrom('organisations').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function countOrgs(tx: Tx): Promise<number> {
   const r = await tx.selectFrom('organisations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
