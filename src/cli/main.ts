@@ -11,6 +11,12 @@ import { seedIfEmpty } from './seed';
 import { reassessStaleEstates } from '../modules/provenance/service';
 import { registerAssessCommand } from './assess';
 import { registerIdentifyCommand } from './identify';
+import { registerImportCommand } from './import';
+import { registerExportCommand } from './export';
+import { registerDiscoverCommand } from './discover';
+import { registerSimulateCommand } from './simulate';
+import { registerReportCommand } from './report';
+import { registerJobsCommand } from './jobs';
 import os from 'node:os';
 
 const cliActor = (): Actor => ({ type: 'cli', id: null, label: `cli ${os.userInfo().username}@${os.hostname()}` });
@@ -53,7 +59,7 @@ export function buildCli(): Command {
         console.log(`  Admin email:    ${seeded.email}`);
         if (seeded.generatedPassword) console.log(`  One-time password: ${seeded.generatedPassword}  (you will be asked to change it at first sign-in)`);
       }
-      const app = await createApp(database, config, { logger: true });
+      const app = await createApp(database, config, { logger: true, startJobs: config.jobsWorker });
       const stop = async () => { await app.close(); await database.close(); process.exit(0); };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -131,6 +137,12 @@ export function buildCli(): Command {
 
   registerAssessCommand(program, fail);
   registerIdentifyCommand(program);
+  registerImportCommand(program, fail);
+  registerExportCommand(program, fail);
+  registerDiscoverCommand(program, fail);
+  registerSimulateCommand(program, fail);
+  registerReportCommand(program, fail);
+  registerJobsCommand(program, fail);
 
   return program;
 }

@@ -17,6 +17,22 @@ export interface Config {
   sessionTtlHours: number;
   signInRateLimit: number;
   logLevel: string;
+  /** Base URL people reach the app on (links in e-mails and calendar feeds), e.g. https://sightline.example.gov.uk */
+  publicUrl: string;
+  storage: {
+    kind: 'local' | 's3';
+    /** Local directory for uploaded files (default DATA_DIR/files). */
+    dir: string;
+    s3: { endpoint: string | null; bucket: string; region: string; accessKeyId: string | null; secretAccessKey: string | null } | null;
+    maxUploadBytes: number;
+  };
+  mail: { smtpUrl: string | null; from: string };
+  /** Key for secrets kept at rest (device credentials); from SIGHTLINE_SECRET_KEY, else a key file under DATA_DIR. */
+  secretKey: string | null;
+  /** 'db' (the application's own job table) or 'pg-boss' (PostgreSQL only). */
+  queue: 'db' | 'pg-boss';
+  /** Run the background job worker inside `serve` (default yes). */
+  jobsWorker: boolean;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -51,5 +67,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlHours: int('SIGHTLINE_SESSION_TTL_HOURS', env.SIGHTLINE_SESSION_TTL_HOURS, 12),
     signInRateLimit: int('SIGHTLINE_SIGNIN_RATE_LIMIT', env.SIGHTLINE_SIGNIN_RATE_LIMIT, 10),
     logLevel: env.LOG_LEVEL || 'info',
+    publicUrl: (env.SIGHTLINE_PUBLIC_URL || `http://localhost:${env.PORT || 8080}`).replace(/\/+$/, ''),
+    storage: {
+      kind: env.SIGHTLINE_STORAGE === 's3' ? 's3' : 'local',
+      dir: path.resolve(env.SIGHTLINE_FILES_DIR || path.join(env.DATA_DIR || './data', 'files')),
+      s3: env.SIGHTLINE_STORAGE === 's3' ? {
+        endpoint: env.S3_ENDPOINT || null,
+        bucket: env.S3_BUCKET || 'sightline',
+        region: env.S3_REGION || 'eu-west-2',
+        accessKeyId: env.S3_ACCESS_KEY_ID || null,
+        secretAccessKey: env.S3_SECRET_ACCESS_KEY || null,
+      } : null,
+      maxUploadBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 25) * 1024 * 1024,
+    },
+    mail: { smtpUrl: env.SMTP_URL || null, from: env.SIGHTLINE_MAIL_FROM || 'Sightline <sightline@localhost>' },
+    secretKey: env.SIGHTLINE_SECRET_KEY || null,
+    queue: env.SIGHTLINE_QUEUE === 'pg-boss' || (env.SIGHTLINE_QUEUE !== 'db' && databaseUrl) ? 'pg-boss' : 'db',
+    jobsWorker: flag(env.SIGHTLINE_JOBS_WORKER, true),
   };
 }

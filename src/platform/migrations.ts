@@ -1,10 +1,17 @@
 import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
 import type { DbKind } from './config';
+import { up as importsUp } from '../modules/imports/migration';
+import { up as documentsUp } from '../modules/documents/migration';
+import { up as discoveryUp } from '../modules/discovery/migration';
+import { up as complianceUp } from '../modules/compliance/migration';
+import { up as dpiaUp } from '../modules/dpia/migration';
+import { up as maintenanceUp } from '../modules/maintenance/migration';
+import { up as remindersUp } from '../modules/reminders/migration';
 
 // One migration set for both databases. Only portable column types are used (text, integer,
 // double precision), so the schema-parity test can compare SQLite and PostgreSQL column by column.
 
-type Up = (db: Kysely<any>, kind: DbKind) => Promise<void>;
+export type Up = (db: Kysely<any>, kind: DbKind) => Promise<void>;
 
 const ts = (c: any) => c.notNull();
 
@@ -282,7 +289,42 @@ const m0002: Up = async (db) => {
     .execute();
 };
 
-const all: Record<string, Up> = { '0001_estate_register': m0001, '0002_provenance_findings': m0002 };
+// 0003: the database-backed job queue shared by imports, scheduled discovery and reminders.
+const m0003: Up = async (db) => {
+  await db.schema.createTable('jobs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('org_id', 'text', (c) => c.references('organisations.id').onDelete('cascade'))
+    .addColumn('payload_json', 'text', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued','running','done','failed')`))
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('max_attempts', 'integer', (c) => c.notNull())
+    .addColumn('run_at', 'text', (c) => c.notNull())
+    .addColumn('locked_by', 'text')
+    .addColumn('locked_until', 'text')
+    .addColumn('last_error', 'text')
+    .addColumn('result_json', 'text')
+    .addColumn('singleton_key', 'text', (c) => c.unique())
+    .addColumn('created_at', 'text', ts)
+    .addColumn('updated_at', 'text', ts)
+    .addColumn('finished_at', 'text')
+    .execute();
+  await db.schema.createIndex('jobs_due_idx').on('jobs').columns(['state', 'run_at']).execute();
+  await db.schema.createIndex('jobs_org_idx').on('jobs').columns(['org_id', 'name', 'created_at']).execute();
+};
+
+const all: Record<string, Up> = {
+  '0001_estate_register': m0001,
+  '0002_provenance_findings': m0002,
+  '0003_jobs': m0003,
+  '0004_imports': importsUp,
+  '0005_documents': documentsUp,
+  '0006_discovery': discoveryUp,
+  '0007_compliance': complianceUp,
+  '0008_dpia': dpiaUp,
+  '0009_maintenance': maintenanceUp,
+  '0010_reminders': remindersUp,
+};
 
 class CodeMigrations implements MigrationProvider {
   constructor(private kind: DbKind) {}

@@ -1,3 +1,11 @@
+import type { ImportsTables } from '../modules/imports/tables';
+import type { DocumentsTables } from '../modules/documents/tables';
+import type { DiscoveryTables } from '../modules/discovery/tables';
+import type { ComplianceTables } from '../modules/compliance/tables';
+import type { DpiaTables } from '../modules/dpia/tables';
+import type { MaintenanceTables } from '../modules/maintenance/tables';
+import type { RemindersTables } from '../modules/reminders/tables';
+import type { JobsTables } from './jobs-tables';
 // Row types for Kysely. Timestamps are ISO-8601 UTC text and dates are YYYY-MM-DD text on both databases,
 // and flags are 0/1 integers, so the same rows come back from SQLite and PostgreSQL.
 
@@ -83,7 +91,7 @@ export interface CatalogueOverridesTable {
   id: string; org_id: string; brand_name: string; brand_key: string; company: string; basis: string; created_by: string; created_at: string;
 }
 
-export interface DB {
+export interface DB extends JobsTables, ImportsTables, DocumentsTables, DiscoveryTables, ComplianceTables, DpiaTables, MaintenanceTables, RemindersTables {
   catalogue_overrides: CatalogueOverridesTable;
   organisation_profiles: OrganisationProfilesTable;
   assessment_runs: AssessmentRunsTable;

@@ -22,12 +22,36 @@ import { registerPlanRoutes } from '../modules/plan/routes';
 import { registerCatalogueRoutes } from '../modules/catalogue/routes';
 import { registerReportRoutes } from '../modules/reports/routes';
 import { registerDocsRoutes } from './docs';
+import { registerImportsRoutes } from '../modules/imports/routes';
+import { registerDocumentsRoutes } from '../modules/documents/routes';
+import { registerDiscoveryRoutes } from '../modules/discovery/routes';
+import { registerComplianceRoutes } from '../modules/compliance/routes';
+import { registerDpiaRoutes } from '../modules/dpia/routes';
+import { registerMaintenanceRoutes } from '../modules/maintenance/routes';
+import { registerRemindersRoutes } from '../modules/reminders/routes';
+import { registerExportsRoutes } from '../modules/exports/routes';
 import type { Database } from '../platform/db';
+import { createJobQueue, type JobQueue } from '../platform/jobs';
+import { createStorage, type BlobStorage } from '../platform/storage';
+import { createMailer, type Mailer } from '../platform/mail';
 import type { Config } from '../platform/config';
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export async function createApp(database: Database, config: Config, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface AppOptions {
+  logger?: boolean;
+  /** Poll for background jobs (serve); tests leave it off and call deps.jobs.drain(). */
+  startJobs?: boolean;
+  jobs?: JobQueue;
+  storage?: BlobStorage;
+  mailer?: Mailer;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { deps: AppDeps }
+}
+
+export async function createApp(database: Database, config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ? { level: config.logLevel } : false,
     bodyLimit: BODY_LIMIT,
@@ -36,7 +60,15 @@ export async function createApp(database: Database, config: Config, opts: { logg
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
-  const deps: AppDeps = { db: database.db, dbKind: database.kind, config, views: createViews() };
+  const jobs = opts.jobs ?? createJobQueue(database.db, database.kind, { onError: (err, job) => app.log.error({ err, job: job.id, name: job.name }, 'job failed') });
+  const deps: AppDeps = {
+    db: database.db, dbKind: database.kind, config, views: createViews(),
+    jobs, storage: opts.storage ?? createStorage(config), mailer: opts.mailer ?? createMailer(config),
+  };
+  app.decorate('deps', deps);
+  // Every module registers its job handlers during route registration; the worker starts once the app is ready.
+  if (opts.startJobs) app.addHook('onReady', async () => jobs.start());
+  app.addHook('onClose', async () => { await jobs.stop(); await deps.mailer.close(); });
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
@@ -81,6 +113,14 @@ export async function createApp(database: Database, config: Config, opts: { logg
   registerPlanRoutes(app, deps);
   registerCatalogueRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerImportsRoutes(app, deps);
+  registerExportsRoutes(app, deps);
+  registerDiscoveryRoutes(app, deps);
+  registerDocumentsRoutes(app, deps);
+  registerComplianceRoutes(app, deps);
+  registerDpiaRoutes(app, deps);
+  registerMaintenanceRoutes(app, deps);
+  registerRemindersRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerDocsRoutes(app, deps);
 

@@ -1,3 +1,6 @@
+import type { JobQueue } from '../platform/jobs';
+import type { BlobStorage } from '../platform/storage';
+import type { Mailer } from '../platform/mail';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type nunjucks from 'nunjucks';
@@ -9,7 +12,14 @@ import { checkCsrf, cookieOptions, membershipsOf, orgContextForSession, orgConte
 import { registerOperation, type OperationDoc } from './openapi';
 import { setCurrentOrg } from '../modules/users/service';
 
-export interface AppDeps { db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment }
+export interface AppDeps {
+  db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment;
+  /** Background jobs (imports, scheduled discovery, reminders). */
+  jobs: JobQueue;
+  /** Uploaded files (documents, photos). */
+  storage: BlobStorage;
+  mailer: Mailer;
+}
 
 export interface PageCtx {
   ctx: OrgContext;
@@ -33,6 +43,10 @@ function navFor(org: PageOrg, path: string) {
     { href: `${base}/findings`, text: 'Findings' },
     { href: `${base}/plan`, text: 'Plan' },
     { href: `${base}/reports/foi`, text: 'FOI' },
+    { href: `${base}/discovery`, text: 'Discovery' },
+    { href: `${base}/compliance`, text: 'Compliance' },
+    { href: `${base}/documents`, text: 'Documents' },
+    { href: `${base}/maintenance`, text: 'Maintenance' },
   ];
   if (can(org.role, 'audit:read')) items.push({ href: `${base}/audit`, text: 'Audit trail' });
   // The longest matching prefix is the current section.

@@ -1,0 +1,6 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../server/http';
+
+export function registerExportsRoutes(_app: FastifyInstance, _deps: AppDeps): void {
+  // filled in by the exports work
+}
