@@ -13,6 +13,8 @@ export interface Database {
   close(): Promise<void>;
   /** Where the data lives, for logs: a file path or the URL without its password. */
   describe: string;
+  /** PostgreSQL only: the URL, for components that keep their own pool (pg-boss). */
+  connectionString?: string;
 }
 
 // PostgreSQL returns COUNT(*) and BIGINT as strings; parse int8 to numbers (counts stay far below 2^53).
@@ -35,7 +37,7 @@ export function openSqlite(file: string): Database {
 export function openPostgres(url: string, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', describe: url.replace(/:[^:@/]*@/, ':***@'), close: () => db.destroy() };
+  return { db, kind: 'postgres', describe: url.replace(/:[^:@/]*@/, ':***@'), connectionString: url, close: () => db.destroy() };
 }
 
 export function openDatabase(config: Config): Database {

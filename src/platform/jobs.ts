@@ -129,8 +129,15 @@ export class DbJobQueue implements JobQueue {
     this.periodic.push({ name, intervalMs, payload });
   }
 
+  private lastPurge = 0;
+
   private async enqueuePeriodic(): Promise<void> {
     const t = this.now().getTime();
+    // Finished jobs are kept 30 days for admins to look at, then removed (checked at most hourly).
+    if (t - this.lastPurge > 3_600_000) {
+      this.lastPurge = t;
+      await this.db.deleteFrom('jobs').where('state', 'in', ['done', 'failed']).where('finished_at', '<', new Date(t - 30 * 86_400_000).toISOString()).execute();
+    }
     for (const p of this.periodic) {
       const slot = Math.floor(t / p.intervalMs);
       await this.enqueue(p.name, p.payload, { singletonKey: `${p.name}@${slot}`, runAt: new Date(slot * p.intervalMs).toISOString(), maxAttempts: 3 });
@@ -237,8 +244,4 @@ export class DbJobQueue implements JobQueue {
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
     return rows.map((r) => toView(r as JobsTable));
   }
-}
-
-export function createJobQueue(db: Kysely<DB>, kind: DbKind, opts: DbQueueOptions = {}): JobQueue {
-  return new DbJobQueue(db, kind, opts);
 }

@@ -31,7 +31,8 @@ import { registerMaintenanceRoutes } from '../modules/maintenance/routes';
 import { registerRemindersRoutes } from '../modules/reminders/routes';
 import { registerExportsRoutes } from '../modules/exports/routes';
 import type { Database } from '../platform/db';
-import { createJobQueue, type JobQueue } from '../platform/jobs';
+import type { JobQueue } from '../platform/jobs';
+import { openJobQueue } from '../platform/pgboss-queue';
 import { createStorage, type BlobStorage } from '../platform/storage';
 import { createMailer, type Mailer } from '../platform/mail';
 import type { Config } from '../platform/config';
@@ -60,7 +61,7 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
-  const jobs = opts.jobs ?? createJobQueue(database.db, database.kind, { onError: (err, job) => app.log.error({ err, job: job.id, name: job.name }, 'job failed') });
+  const jobs = opts.jobs ?? openJobQueue(database, config, (err, job) => app.log.error({ err, job: job?.id, name: job?.name }, 'job failed'));
   const deps: AppDeps = {
     db: database.db, dbKind: database.kind, config, views: createViews(),
     jobs, storage: opts.storage ?? createStorage(config), mailer: opts.mailer ?? createMailer(config),
