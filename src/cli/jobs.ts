@@ -1,6 +1,68 @@
 import type { Command } from 'commander';
+import { loadConfig } from '../platform/config';
+import { migrate, openDatabase } from '../platform/db';
+import { createApp } from '../server/app';
+import { findOrgBySlug } from '../modules/organisations/repo';
+import { notFound } from '../platform/errors';
 
-/** `sightline jobs …` (filled in by the work that owns it). */
-export function registerJobsCommand(_program: Command, _fail: (e: unknown) => never): void {
-  // not yet
+/**
+ * `sightline jobs work|run|list`: background jobs outside the web server. Handlers are registered by the same
+ * module code the server uses, so a worker is the app without a listening socket.
+ */
+export function registerJobsCommand(program: Command, fail: (e: unknown) => never): void {
+  const jobs = program.command('jobs').description('background jobs: imports, scheduled discovery, reminders');
+
+  jobs.command('work').description('run a job worker until stopped (use when `serve` runs with SIGHTLINE_JOBS_WORKER=0)')
+    .action(async () => {
+      try {
+        const config = loadConfig();
+        const database = openDatabase(config);
+        await migrate(database);
+        const app = await createApp(database, config, { logger: true, startJobs: true });
+        await app.ready();
+        console.error(`Job worker running (${config.queue} queue on ${database.describe}); Ctrl-C to stop.`);
+        const stop = async () => { await app.close(); await database.close(); process.exit(0); };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      } catch (e) { fail(e); }
+    });
+
+  jobs.command('run').description('run every job that is due now, then exit')
+    .action(async () => {
+      try {
+        const config = loadConfig();
+        const database = openDatabase(config);
+        await migrate(database);
+        const app = await createApp(database, config);
+        await app.ready();
+        const n = await app.deps.jobs.drain();
+        console.log(`Ran ${n} job${n === 1 ? '' : 's'}.`);
+        await app.close();
+        await database.close();
+      } catch (e) { fail(e); }
+    });
+
+  jobs.command('list').description('list recent jobs, newest first')
+    .option('--org <slug>', 'only this organisation’s jobs')
+    .option('--state <state>', 'queued, running, done or failed')
+    .option('--limit <n>', 'how many', '50')
+    .action(async (o: { org?: string; state?: 'queued' | 'running' | 'done' | 'failed'; limit: string }) => {
+      try {
+        const config = loadConfig();
+        const database = openDatabase(config);
+        await migrate(database);
+        const app = await createApp(database, config);
+        let orgId: string | undefined;
+        if (o.org) {
+          const org = await findOrgBySlug(database.db, o.org);
+          if (!org) throw notFound(`Organisation "${o.org}"`);
+          orgId = org.id;
+        }
+        const list = await app.deps.jobs.list({ orgId, state: o.state, limit: Number(o.limit) || 50 });
+        for (const j of list) console.log([j.createdAt, j.state.padEnd(7), j.name, `attempt ${j.attempts}/${j.maxAttempts}`, j.lastError ?? ''].join('  ').trimEnd());
+        if (!list.length) console.log('No jobs.');
+        await app.close();
+        await database.close();
+      } catch (e) { fail(e); }
+    });
 }
