@@ -18,6 +18,12 @@ export interface DiscoveredDevice extends DeviceEvidence {
   verdict: Verdict;
   /** ISO timestamp of the last answer from the device. */
   seenAt: string;
+  /** Authentication realms the device's HTTP/RTSP servers named (Dahua family: "Login to <serial>"). */
+  realms?: string[];
+  /** How the ONVIF device service was read: anonymously, with digest credentials, or not (why). */
+  onvifAuth?: 'anonymous' | 'digest' | 'rejected' | 'no-credentials' | 'not-sent-out-of-scope';
+  /** Device clock minus the scanner's, in ms (from ONVIF GetSystemDateAndTime); a wrong clock breaks digest logins. */
+  clockOffsetMs?: number | null;
 }
 
 export interface ScanReport {
@@ -32,4 +38,6 @@ export interface ScanReport {
   /** True when the scan was stopped (Ctrl-C) before every host was done; devices holds what was found so far. */
   interrupted: boolean;
   devices: DiscoveredDevice[];
+  /** Where the time went: the TCP sweep, and the whole scan (identification overlaps the sweep). */
+  timings?: { sweepMs: number; totalMs: number };
 }

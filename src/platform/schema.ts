@@ -55,6 +55,8 @@ export interface AssetsTable {
   ip: string | null; network_id: string | null; site_id: string | null; system_id: string | null;
   install_date: string | null; warranty_end: string | null; status: string; location: string | null;
   notes: string | null; search_text: string; created_at: string; updated_at: string;
+  /** Added by the imports migration (0004): the organisation's own key, and the original text of normalised cells. */
+  external_key?: string | null; import_original_json?: string | null;
 }
 
 export interface AuditEventsTable {

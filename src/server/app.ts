@@ -130,7 +130,7 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
   app.setErrorHandler((err: any, req, reply) => {
     if (err instanceof AppError) return sendError(req, reply, deps, err);
     // Fastify's own request errors, reworded for people.
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, deps, new AppError(413, 'body_too_large', `The request body is larger than the ${BODY_LIMIT / 1024} KiB limit`));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(req, reply, deps, new AppError(413, 'body_too_large', `The request body is larger than the ${(req.routeOptions?.bodyLimit ?? BODY_LIMIT) / 1024} KiB limit`));
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(req, reply, deps, new AppError(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is empty; send a JSON object'));
     if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendError(req, reply, deps, new AppError(400, 'malformed_json', 'The request body is not valid JSON'));

@@ -117,6 +117,7 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
   registerOperation(method, `/api/v1${path}`, doc);
   app.route({
     method, url: `/api/v1${path}`,
+    ...(doc.bodyLimit ? { bodyLimit: doc.bodyLimit } : {}),
     handler: async (req, reply) => {
       const ctx = await orgContextForToken(deps.db, req);
       const result = await handler(req, ctx, reply);

@@ -10,6 +10,8 @@ export interface OperationDoc {
   body?: z.ZodType;
   response?: z.ZodType;
   pathParams?: string[];
+  /** Larger request bodies than the app-wide limit (bytes), for routes that take big uploads. */
+  bodyLimit?: number;
 }
 
 const operations: { method: string; path: string; doc: OperationDoc }[] = [];

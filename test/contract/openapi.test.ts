@@ -20,6 +20,13 @@ describeEachDb('API contract', (db, kind) => {
     const net = await api(app, org.tokens.manager, 'POST', '/api/v1/networks', { name: 'LAN', kind: 'core', cidrs: ['10.0.0.0/8'], siteIds: [site.json.id] });
     const sys = await api(app, org.tokens.manager, 'POST', '/api/v1/systems', { name: 'HQ CCTV', purpose: 'Security', owner: 'Facilities', retentionDays: 30, siteIds: [site.json.id] });
     await api(app, org.tokens.manager, 'POST', '/api/v1/assets', { kind: 'camera', serial: 'C-1', siteId: site.json.id, networkId: net.json.id, systemId: sys.json.id });
+    // The DPIA area's records, so its `:id` routes have something to answer with.
+    await api(app, org.tokens.manager, 'POST', '/api/v1/dpias', { systemId: sys.json.id });
+    await api(app, org.tokens.manager, 'POST', '/api/v1/signs', { siteId: site.json.id, location: 'Gate', showsOperator: true, showsPurpose: true, showsContact: true, condition: 'good' });
+    await api(app, org.tokens.manager, 'POST', '/api/v1/disclosures', { systemId: sys.json.id, requestType: 'foi', requester: 'Journalist', receivedOn: '2026-01-05' });
+    // The maintenance area's records.
+    const schedule = await api(app, org.tokens.manager, 'POST', '/api/v1/maintenance/schedules', { title: 'Monthly check', target: { type: 'site', id: site.json.id }, rrule: 'FREQ=MONTHLY', startDate: '2026-01-05' });
+    await api(app, org.tokens.manager, 'POST', '/api/v1/maintenance/visits', { scheduleId: schedule.json.id, visitDate: '2026-01-05' });
   });
   afterAll(async () => { await app?.close(); });
 
@@ -35,12 +42,12 @@ describeEachDb('API contract', (db, kind) => {
 
   it('answers every documented GET with the documented shape', async () => {
     const ids: Record<string, string> = {};
-    for (const r of ['sites', 'networks', 'systems', 'assets', 'findings']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
+    for (const r of ['sites', 'networks', 'systems', 'assets', 'findings', 'dpias', 'signs', 'disclosures', 'maintenance/schedules', 'maintenance/visits']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
     let checked = 0;
     for (const op of listOperations()) {
       if (op.method !== 'GET' || !op.doc.response) continue;
-      const res = /\/(sites|networks|systems|assets|findings)\b/.exec(op.path)?.[1] ?? 'assets';
-      const r = await api(app, org.tokens.admin, 'GET', op.path.replace(':id', ids[res]));
+      const res = /\/(maintenance\/schedules|maintenance\/visits|sites|networks|systems|assets|findings|dpias|signs|disclosures)\b/.exec(op.path)?.[1] ?? 'assets';
+      const r = await api(app, org.tokens.admin, 'GET', op.path.replace(':id', ids[res]).replace(':version', '1'));
       expect(r.status, op.path).toBe(200);
       const parsed = op.doc.response.safeParse(r.json);
       expect(parsed.success, `${op.path}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues.slice(0, 3))}`).toBe(true);

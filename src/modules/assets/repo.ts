@@ -46,9 +46,9 @@ export const SORT_COLUMNS = {
   kind: ['kind', 'manufacturer_key'], updated: ['updated_at'], created: [],
 } as const satisfies Record<string, readonly (keyof AssetsTable)[]>;
 
-type AssetQuery = SelectQueryBuilder<DB, 'assets', any>;
+export type AssetQuery = SelectQueryBuilder<DB, 'assets', any>;
 
-function applyFilters(q: AssetQuery, orgId: string, f: AssetListQuery): AssetQuery {
+export function applyFilters(q: AssetQuery, orgId: string, f: AssetListQuery): AssetQuery {
   q = q.where('assets.org_id', '=', orgId);
   if (f.site) q = q.where('assets.site_id', '=', f.site);
   if (f.network) q = q.where('assets.network_id', '=', f.network);

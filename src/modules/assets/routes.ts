@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { can, type OrgContext } from '../../platform/context';
-import { csvStream } from '../../platform/csv';
 import { apiRoute, orgPage, type AppDeps } from '../../server/http';
 import { registerRecordRoutes } from '../../server/records';
 import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
@@ -15,9 +14,10 @@ import { findingsForAsset } from '../findings/service';
 import { SEVERITY_TAGS } from '../findings/routes';
 import {
   ASSET_KINDS, ASSET_SORTS, ASSET_STATUSES, assetFields, assetListQuery, assetPatch, KIND_LABELS, STATUS_LABELS,
-  type Asset, type AssetListItem, type AssetListQuery,
+  type Asset, type AssetListQuery,
 } from './schemas';
 import * as assets from './service';
+import { sendExport } from '../exports/routes';
 
 const assetOut = z.object({
   id: z.string(), kind: z.enum(ASSET_KINDS), manufacturer: z.string().nullable(), model: z.string().nullable(), serial: z.string().nullable(),
@@ -26,24 +26,6 @@ const assetOut = z.object({
   location: z.string().nullable(), notes: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
 });
 const listItemOut = assetOut.extend({ siteName: z.string().nullable(), networkName: z.string().nullable(), systemName: z.string().nullable() });
-
-/** Columns of the CSV export: what a person needs to rebuild or check the register in a spreadsheet. */
-const CSV_COLUMNS: { header: string; value: (a: AssetListItem) => unknown }[] = [
-  { header: 'Asset ID', value: (a) => a.id }, { header: 'Kind', value: (a) => a.kind },
-  { header: 'Manufacturer (as labelled)', value: (a) => a.manufacturer }, { header: 'Model', value: (a) => a.model },
-  { header: 'Serial number', value: (a) => a.serial }, { header: 'Firmware', value: (a) => a.firmware },
-  { header: 'MAC address', value: (a) => a.mac }, { header: 'IP address', value: (a) => a.ip },
-  { header: 'Site', value: (a) => a.siteName }, { header: 'Network', value: (a) => a.networkName }, { header: 'System', value: (a) => a.systemName },
-  { header: 'Install date', value: (a) => a.installDate }, { header: 'Warranty end', value: (a) => a.warrantyEnd },
-  { header: 'Status', value: (a) => a.status }, { header: 'Location', value: (a) => a.location }, { header: 'Notes', value: (a) => a.notes },
-  { header: 'Last changed', value: (a) => a.updatedAt },
-];
-
-function sendCsv(reply: FastifyReply, ctx: OrgContext, f: AssetListQuery) {
-  const name = `${ctx.orgSlug}-assets-${new Date().toISOString().slice(0, 10)}.csv`;
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`)
-    .header('cache-control', 'no-store').send(csvStream(CSV_COLUMNS, assets.exportAssets(ctx, f)));
-}
 
 function assetFromForm(body: FormBody) {
   return {
@@ -79,8 +61,9 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
   // ---- API
   apiRoute(app, deps, 'GET', '/assets', { summary: 'List assets: filter, sort and page by cursor', tag: 'Assets', query: assetListQuery, response: z.object({ items: z.array(listItemOut), next: z.string().nullable(), prev: z.string().nullable() }) },
     async (req, ctx) => assets.listAssets(ctx, assets.parseListQuery(req.query)));
+  // The register's CSV (also /exports/assets.csv, with XLSX and JSON beside it): one writer in the exports module.
   apiRoute(app, deps, 'GET', '/assets.csv', { summary: 'Export the filtered asset list as CSV (same filters as the list)', tag: 'Assets', query: assetListQuery.omit({ cursor: true, limit: true }) },
-    async (req, ctx, reply) => sendCsv(reply, ctx, assets.parseListQuery({ ...(req.query as object), limit: 500 })));
+    async (req, ctx, reply) => sendExport(reply, ctx, 'assets', 'csv', req.query));
   // ---- Pages
   const readFilters = (query: unknown) => {
     const raw = Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== ''));
@@ -107,12 +90,15 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
       nextHref: page.next ? `${p.base}/assets?${filterParams(f, { cursor: page.next })}` : null,
       prevHref: page.prev ? `${p.base}/assets?${filterParams(f, { cursor: page.prev })}` : null,
       firstHref: f.cursor ? `${p.base}/assets?${filterParams(f)}` : null,
-      csvHref: `${p.base}/assets.csv?${filterParams(f)}`,
+      exportHrefs: Object.fromEntries(['csv', 'xlsx', 'json'].map((x) => [x, `${p.base}/exports/assets.${x}?${filterParams(f)}`])),
       filtered: !!(f.site || f.network || f.system || f.kind || f.status || f.manufacturer || f.q),
     });
   });
 
-  orgPage(app, deps, 'GET', '/assets.csv', 'estate:read', async (req, reply, p) => sendCsv(reply, p.ctx, { ...readFilters(req.query), cursor: undefined, limit: 500 }));
+  orgPage(app, deps, 'GET', '/assets.csv', 'estate:read', async (req, reply, p) => {
+    const { cursor: _cursor, limit: _limit, ...f } = readFilters(req.query);
+    return sendExport(reply, p.ctx, 'assets', 'csv', f);
+  });
 
   registerRecordRoutes<Asset>(app, deps, {
     path: 'assets', noun: 'asset', tag: 'Assets', writePermission: 'assets:write',

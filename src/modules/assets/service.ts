@@ -117,15 +117,3 @@ export async function deleteAsset(ctx: OrgContext, id: string): Promise<void> {
 export function describe(a: Pick<Asset, 'kind' | 'manufacturer' | 'model' | 'serial'>): string {
   return [a.kind, a.manufacturer, a.model, a.serial ? `(serial ${a.serial})` : null].filter(Boolean).join(' ');
 }
-
-/** Every matching asset, a batch at a time by keyset, so an export of a million rows holds one batch in memory. */
-export async function* exportAssets(ctx: OrgContext, f: AssetListQuery, batch = 1000): AsyncGenerator<AssetListItem[]> {
-  requirePermission(ctx, 'estate:read');
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await listAssets(ctx, { ...f, limit: batch, cursor });
-    if (page.items.length) yield page.items;
-    if (!page.next) return;
-    cursor = page.next;
-  }
-}

@@ -8,6 +8,7 @@ import { barChartSvg } from '../../server/charts';
 import { severityCounts } from '../findings/repo';
 import { SEVERITY_TAGS } from '../findings/routes';
 import { SEVERITY_ORDER } from '../../domain/policy';
+import { overdueActionCount } from '../compliance/service';
 
 /** Above this many assets an assessment runs from the command line (`sightline assess`), not inside a page request. */
 const IN_PAGE_ASSESS_LIMIT = 5000;
@@ -21,10 +22,10 @@ export function registerOverviewRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '', 'estate:read', async (_req, _reply, p) => {
-    const [overview, origins, findings, last, stale, sites] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx), siteRisk(p.ctx)]);
+    const [overview, origins, findings, last, stale, sites, overdueActions] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx), siteRisk(p.ctx), overdueActionCount(p.ctx)]);
     const open = (sev: string) => findings.filter((f) => f.severity === sev && f.status !== 'resolved').reduce((n, f) => n + f.n, 0);
     return p.render('organisations/views/overview.njk', {
-      title: p.org.name, overview, origins, sites, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
+      title: p.org.name, overview, origins, sites, overdueActions, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,
       canAssess: can(p.ctx.role, 'assets:write') && overview.assets <= IN_PAGE_ASSESS_LIMIT, assessLimit: IN_PAGE_ASSESS_LIMIT,
       severities: SEVERITY_ORDER.map((s) => ({ severity: s, n: open(s) })),
       severityChart: barChartSvg(SEVERITY_ORDER.map((sev) => ({ label: sev, value: open(sev), highlight: sev === 'critical' })), 'Bar chart of open and accepted findings by severity; the table below gives the figures.', { width: 360 }),

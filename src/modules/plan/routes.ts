@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { csvStream } from '../../platform/csv';
+import { sendExport } from '../exports/routes';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps } from '../../server/http';
 import { numberOrRaw, text, type FormBody } from '../../server/forms';
 import { ASSET_KINDS, KIND_LABELS } from '../assets/schemas';
@@ -46,19 +46,8 @@ export function registerPlanRoutes(app: FastifyInstance, deps: AppDeps) {
     }, Object.keys(errors).length ? 422 : 200);
   });
 
-  orgPage(app, deps, 'GET', '/plan.csv', 'estate:read', async (req, reply, p) => {
-    const result = await plan.remediationPlan(p.ctx, {});
-    async function* one() { yield result.lines; }
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${p.org.slug}-remediation-plan.csv"`)
-      .send(csvStream([
-        { header: 'Order', value: (l: plan.PlanLine) => l.order }, { header: 'Priority', value: (l) => l.tierLabel },
-        { header: 'Kind', value: (l) => l.kind }, { header: 'Manufacturer (as labelled)', value: (l) => l.manufacturer },
-        { header: 'Model', value: (l) => l.model }, { header: 'Serial', value: (l) => l.serial }, { header: 'Real origin', value: (l) => l.origin ?? 'unknown' },
-        { header: 'Site', value: (l) => l.site }, { header: 'Network', value: (l) => l.network }, { header: 'Worst severity', value: (l) => l.worstSeverity },
-        { header: 'Rules', value: (l) => l.rules.join(' ') }, { header: 'Unit cost (GBP)', value: (l) => (l.unitPence / 100).toFixed(2) },
-        { header: 'Cumulative cost (GBP)', value: (l) => (l.cumulativePence / 100).toFixed(2) },
-      ], one()));
-  });
+  // Kept for old links; the exports module writes the plan (CSV, XLSX, JSON under /exports/plan.*).
+  orgPage(app, deps, 'GET', '/plan.csv', 'estate:read', async (_req, reply, p) => sendExport(reply, p.ctx, 'plan', 'csv', {}));
 
   orgPage(app, deps, 'GET', '/plan/costs', 'estate:write', async (_req, _reply, p) => {
     const costs = await plan.unitCosts(p.ctx);

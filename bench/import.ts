@@ -1,0 +1,116 @@
+// Import throughput and memory: the generated register (bench/generate-register.ts, default 1,000,000 rows) imported
+// by the importer (importSpreadsheet: parsing, mapping, normalisation, validation, sites created, provenance and
+// findings) into an empty organisation in a fresh SQLite file and a fresh PostgreSQL database. The import runs in
+// its own child process, so its peak RSS is its own. Peer in the same run: the plain bulk load of the same file by
+// the database's own tool (sqlite3 `.import --csv`, PostgreSQL `COPY … FROM STDIN` through psql \copy), which
+// parses and stores the text and does nothing else.
+//
+//   node bin/run-ts.mjs bench/import.ts [--rows 1000000] [--db sqlite,postgres] [--file bench/out/register-1000000.csv]
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { createTestDatabase } from '../test/helpers/db';
+import { openPostgres, openSqlite } from '../src/platform/db';
+import { createOrganisation } from '../src/modules/organisations/service';
+import type { OrgContext } from '../src/platform/context';
+import type { DbKind } from '../src/platform/config';
+import { REGISTER_HEADINGS, writeRegister } from './generate-register';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce<[string, string][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const ROWS = Number(args.rows ?? 1_000_000);
+const KINDS = (args.db ?? 'sqlite,postgres').split(',') as DbKind[];
+const FILE = args.file ?? path.join('bench', 'out', `register-${ROWS}.csv`);
+const system = { type: 'system' as const, id: null, label: 'bench' };
+
+// The importer is built alongside this benchmark; it is loaded by path so the benchmark compiles either way.
+const IMPORTER = '../src/modules/imports/service';
+type ImportSpreadsheet = (ctx: OrgContext, input: { path: string; originalName?: string; createSites?: boolean },
+  opts?: { onProgress?: (progress: unknown) => void }) => Promise<unknown>;
+
+// ---- child: one import, reports its numbers as JSON on stdout
+if (args.child) {
+  const { importSpreadsheet } = (await import(IMPORTER)) as { importSpreadsheet: ImportSpreadsheet };
+  const kind = args.child as DbKind;
+  const database = kind === 'sqlite' ? openSqlite(args.target) : openPostgres(args.target, 4);
+  const ctx: OrgContext = { db: database.db, orgId: args.org, orgSlug: 'bench', role: 'admin', actor: system };
+  const t = performance.now();
+  let last = 0;
+  const report = await importSpreadsheet(ctx, { path: args.file, originalName: path.basename(args.file), createSites: true }, {
+    onProgress: (p: unknown) => {
+      if (performance.now() - last < 10_000) return;
+      last = performance.now();
+      process.stderr.write(`  ${kind} progress ${JSON.stringify(p)} after ${((last - t) / 1000).toFixed(0)} s\n`);
+    },
+  });
+  const seconds = (performance.now() - t) / 1000;
+  const assets = Number((await database.db.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', args.org).executeTakeFirstOrThrow()).n);
+  const findings = Number((await database.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', args.org).executeTakeFirstOrThrow()).n);
+  // The report's counts only (an import of a million rows may carry long lists).
+  const summary = Object.fromEntries(Object.entries(report as unknown as Record<string, unknown>).filter(([, v]) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string'));
+  await database.close();
+  process.stdout.write(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, assets, findings, summary }));
+  process.exit(0);
+}
+
+/** The database's own bulk load of the same file: text columns, no checks, nothing derived. */
+function bulkLoad(kind: DbKind, target: string): { seconds: number; rows: number; tool: string } {
+  const cols = REGISTER_HEADINGS.map((_, i) => `c${i + 1} text`).join(', ');
+  const t = performance.now();
+  let r;
+  if (kind === 'sqlite') {
+    // A separate file beside the database: the same disk, and no effect on the import's own file.
+    const file = `${target}.bulk`;
+    fs.rmSync(file, { force: true });
+    r = spawnSync('sqlite3', [file, `create table register_raw (${cols});`, `.import --csv --skip 1 ${path.resolve(FILE)} register_raw`], { encoding: 'utf8' });
+    const seconds = (performance.now() - t) / 1000;
+    if (r.status !== 0) throw new Error(`sqlite3 .import failed: ${r.stderr}`);
+    const rows = Number(spawnSync('sqlite3', [file, 'select count(*) from register_raw'], { encoding: 'utf8' }).stdout.trim());
+    fs.rmSync(file, { force: true });
+    return { seconds, rows, tool: 'sqlite3 .import --csv' };
+  }
+  r = spawnSync('psql', [target, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `create table register_raw (${cols})`, '-c', `\\copy register_raw from '${path.resolve(FILE)}' with (format csv, header)`], { encoding: 'utf8' });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`psql \\copy failed: ${r.stderr}`);
+  const rows = Number(spawnSync('psql', [target, '-At', '-c', 'select count(*) from register_raw'], { encoding: 'utf8' }).stdout.trim());
+  return { seconds, rows, tool: 'psql \\copy … from (COPY FROM STDIN)' };
+}
+
+if (!fs.existsSync(FILE)) {
+  console.error(`Generating ${FILE}…`);
+  await writeRegister(FILE, ROWS, 400);
+}
+const lines: string[] = [];
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+lines.push(`### Import throughput (${new Date().toISOString().slice(0, 10)})`, '');
+lines.push(`Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. File: ${ROWS.toLocaleString('en-GB')} rows from \`bench/generate-register.ts\` ` +
+  `(${(fs.statSync(FILE).size / 2 ** 20).toFixed(0)} MiB CSV, 400 sites). Each import is \`importSpreadsheet\` end to end (read, map, normalise, validate, create sites, write, provenance and findings) ` +
+  `into an empty organisation, in its own process; peak RSS is that process's maxRSS. Command: \`node bin/run-ts.mjs bench/import.ts --rows ${ROWS}\`.`, '');
+lines.push('| database | rows/s | seconds | assets stored | findings | peak RSS MiB | bulk load by the database’s own tool | importer ÷ bulk load | target (≥ 50,000 rows/s, < 1 GiB) |', '|---|---:|---:|---:|---:|---:|---|---:|---|');
+const notes: string[] = [];
+for (const kind of KINDS) {
+  const d = await createTestDatabase(kind);
+  try {
+    const org = await createOrganisation(d.db, system, { slug: 'bench', name: 'Bench council' });
+    console.error(`${kind}: importing ${ROWS.toLocaleString('en-GB')} rows…`);
+    const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/import.ts', '--child', kind, '--target', kind === 'sqlite' ? d.file! : d.url!, '--org', org.id, '--file', FILE],
+      { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) throw new Error(`${kind} import failed (exit ${r.status}): ${r.stdout.slice(0, 2000)}`);
+    const m = JSON.parse(r.stdout) as { seconds: number; maxRssMiB: number; assets: number; findings: number; summary: Record<string, unknown> };
+    console.error(`${kind}: imported in ${m.seconds.toFixed(0)} s; bulk loading…`);
+    const bulk = bulkLoad(kind, kind === 'sqlite' ? d.file! : d.url!);
+    const rate = ROWS / m.seconds;
+    const met = rate >= 50_000 && m.maxRssMiB < 1024 ? 'met' : `**missed** (${[rate < 50_000 ? 'speed' : '', m.maxRssMiB >= 1024 ? 'memory' : ''].filter(Boolean).join(', ')})`;
+    lines.push(`| ${kind} | ${Math.round(rate).toLocaleString('en-GB')} | ${m.seconds.toFixed(1)} | ${m.assets.toLocaleString('en-GB')} | ${m.findings.toLocaleString('en-GB')} | ${m.maxRssMiB.toFixed(0)} | ${bulk.tool}: ${bulk.seconds.toFixed(1)} s (${Math.round(bulk.rows / bulk.seconds).toLocaleString('en-GB')} rows/s) | ${(m.seconds / bulk.seconds).toFixed(1)}× | ${met} |`);
+    notes.push(`- ${kind}: the importer's report: \`${JSON.stringify(m.summary)}\`${m.assets !== ROWS ? ` — **${m.assets.toLocaleString('en-GB')} assets stored for ${ROWS.toLocaleString('en-GB')} rows**` : ''}`);
+    console.error(lines.at(-1));
+  } finally {
+    await d.dispose();
+  }
+}
+lines.push('', ...notes, '');
+const out = lines.join('\n');
+console.log(out);
+fs.mkdirSync(path.join('bench', 'out'), { recursive: true });
+fs.writeFileSync(path.join('bench', 'out', `import-${Date.now()}.md`), out);

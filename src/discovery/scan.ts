@@ -1,0 +1,360 @@
+// A discovery scan: sweep the targets' TCP ports (and send each a unicast WS-Discovery Probe), then identify every
+// host that answered — HTTP(S) banner and vendor paths, RTSP OPTIONS, ONVIF device service, WS-Discovery scopes,
+// the neighbour table's MAC — and ask the provenance engine who made it. Each host has its own deadline, so a
+// hostile or stalled device costs only its own time; the scan's signal stops everything and keeps what was found.
+import { setMaxListeners } from 'node:events';
+import type { CompiledCatalogue } from '../domain/provenance';
+import { identify } from '../domain/provenance';
+import type { DeviceEvidence } from '../domain/provenance-types';
+import { catalogueRuntime } from '../catalog/index';
+import { normaliseMac } from '../domain/netaddr';
+import { checkPaths, describeError, readBanner, type BannerResult, type PathsResult } from './http';
+import { NeighbourTable } from './neighbours';
+import { queryDevice, type DeviceCredentials, type OnvifResult } from './onvif';
+import { TokenBucket } from './rate';
+import { rtspOptions, type RtspResult } from './rtsp';
+import { ScopeGuard, type ScopeRefusal } from './scope';
+import { DEFAULT_PORTS, sweep } from './tcp';
+import { addresses, intToIpv4, mergeRanges, parseTarget, countAddresses, type TargetRange } from './targets';
+import type { DiscoveredDevice, ScanReport } from './types';
+import { WsDiscoveryClient, scopeValue, type ProbeMatch } from './wsdiscovery';
+
+export const DEFAULTS = { rate: 2000, concurrency: 512, timeoutMs: 2000 } as const;
+
+const HTTP_PORTS = [80, 8080, 8000, 8081, 88];
+const HTTPS_PORTS = [443, 8443];
+const RTSP_PORTS = [554, 8554];
+/** A verdict this sure needs no vendor-path checks (a dozen more requests) to back it. */
+const CONFIDENT = 0.95;
+
+export interface ScanProgress {
+  hostsTotal: number;
+  hostsDone: number;
+  devicesFound: number;
+  /** Hosts finished per second, since the start. */
+  hostsPerSecond: number;
+  phase: 'sweep' | 'identify' | 'done';
+}
+
+export interface ScanOptions {
+  /** Addresses, CIDR ranges or a-b ranges, as given. */
+  targets: string[];
+  /** Allowed ranges: targets outside are refused, and nothing outside is ever dialled. */
+  allow: string[];
+  ports?: number[];
+  /** Packets/connections per second over all probes. */
+  rate?: number;
+  /** Connects in flight at once during the sweep. */
+  concurrency?: number;
+  /** Time one probe may take; a host's whole identification gets a few of these (see hostDeadlineMs). */
+  timeoutMs?: number;
+  hostDeadlineMs?: number;
+  /** Login for ONVIF, per address (null: none for that address). */
+  credentialsFor?: ((address: string) => Promise<DeviceCredentials | null>) | null;
+  /**
+   * Send a unicast WS-Discovery Probe to every target address during the sweep, not only to hosts with an open TCP
+   * port. Finds ONVIF devices whose every port is outside the port list, at a price: one datagram per address (on a
+   * LAN, an ARP request for every empty address; measured on loopback, ~50 µs of kernel time each, 3 s per /16).
+   */
+  wsdAll?: boolean;
+  /** Also send a multicast WS-Discovery Probe on the local segment (answers from outside the scope are ignored). */
+  multicast?: boolean;
+  /** Local address for WS-Discovery (and its multicast interface). */
+  bindAddress?: string;
+  workers?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ScanProgress) => void;
+  onDevice?: (d: DiscoveredDevice) => void;
+  /** The catalogue to identify with (default: the shipped one). */
+  compiled?: CompiledCatalogue;
+}
+
+export class ScopeRefusedError extends Error {
+  constructor(readonly refusals: ScopeRefusal[]) {
+    super(refusals.map((r) => r.reason).join('\n'));
+  }
+}
+
+/** Parses the targets and checks each against the allowed ranges; throws TargetError or ScopeRefusedError. */
+export function planTargets(targets: string[], allow: string[]): { guard: ScopeGuard; ranges: TargetRange[] } {
+  const guard = new ScopeGuard(allow);
+  const parsed = targets.map(parseTarget);
+  const { refused } = guard.partition(parsed);
+  if (refused.length) throw new ScopeRefusedError(refused);
+  return { guard, ranges: mergeRanges(parsed) };
+}
+
+interface HostWork { address: string; ports: number[]; match: ProbeMatch | null }
+
+/** Runs a whole scan and returns its report (also when interrupted: then `interrupted` is true). */
+export async function runScan(o: ScanOptions): Promise<ScanReport> {
+  const startedAt = new Date().toISOString();
+  const { guard, ranges } = planTargets(o.targets, o.allow);
+  const ports = o.ports ?? DEFAULT_PORTS;
+  const timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
+  const hostDeadlineMs = o.hostDeadlineMs ?? timeoutMs * 3;
+  const rate = o.rate ?? DEFAULTS.rate;
+  const concurrency = o.concurrency ?? DEFAULTS.concurrency;
+  const compiled = o.compiled ?? catalogueRuntime().compiled;
+  const limiter = new TokenBucket(rate);
+  // One internal signal for the whole scan (linked to the caller's), and one per host: every in-flight request
+  // listens on them, so their listener count is the number of requests, not a leak.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  setMaxListeners(0, signal);
+  if (o.signal?.aborted) stop.abort(o.signal.reason);
+  o.signal?.addEventListener('abort', () => stop.abort(o.signal!.reason), { once: true });
+  const total = countAddresses(ranges);
+  const t0 = performance.now();
+
+  const devices = new Map<string, DiscoveredDevice>();
+  const work = new Map<string, HostWork>();
+  const queue: HostWork[] = [];
+  let hostsDone = 0;
+  let phase: ScanProgress['phase'] = 'sweep';
+  const progress = () => o.onProgress?.({
+    hostsTotal: total, hostsDone, devicesFound: work.size, phase,
+    hostsPerSecond: hostsDone / Math.max(0.001, (performance.now() - t0) / 1000),
+  });
+
+  const wsd = new WsDiscoveryClient({ accept: (a) => guard.allows(a), bindAddress: o.bindAddress });
+  const neighbours = new NeighbourTable();
+  const take = () => limiter.take(1, signal);
+
+  // Identification runs beside the sweep, a bounded number of hosts at a time.
+  const identifyLimit = Math.max(4, Math.min(128, Math.floor(concurrency / 8)));
+  let running = 0;
+  let idle: (() => void) | null = null;
+  const schedule = () => {
+    while (running < identifyLimit && queue.length && !signal.aborted) {
+      const h = queue.shift()!;
+      running++;
+      identifyHost(h).then((d) => {
+        devices.set(d.address, d);
+        o.onDevice?.(d);
+      }).finally(() => { running--; schedule(); if (!running && (!queue.length || signal.aborted)) idle?.(); });
+    }
+  };
+  const found = (address: string, openPorts: number[], match: ProbeMatch | null) => {
+    let w = work.get(address);
+    if (w) { if (openPorts.length) w.ports = openPorts; return; }
+    w = { address, ports: openPorts, match };
+    work.set(address, w);
+    queue.push(w);
+    schedule();
+  };
+  // A WS-Discovery answer from a host with no open port (or a multicast answer) is a device too, once the sweep
+  // has had its say about the host's ports: queued after the sweep.
+  const lateMatches = new Set<string>();
+  wsd.onMatch = (address) => { if (!work.has(address)) lateMatches.add(address); };
+
+  /**
+   * Identifies one host in two rounds. First the cheap answers, in parallel: WS-Discovery (already asked during the
+   * sweep), the web banner, RTSP OPTIONS and ONVIF device information. Then, only when those leave doubt (no maker,
+   * confidence under CONFIDENT, or contradicting evidence such as a relabel), the vendor-path checks, which cost a
+   * dozen requests: requests are spent where the answer is uncertain.
+   */
+  const identifyHost = async (h: HostWork): Promise<DiscoveredDevice> => {
+    const hostSignal = AbortSignal.any([signal, AbortSignal.timeout(hostDeadlineMs)]);
+    setMaxListeners(0, hostSignal);
+    const probes: DiscoveredDevice['probes'] = [];
+    const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+      const s = performance.now();
+      try {
+        const v = await fn();
+        probes.push({ probe: name, ok: true, ms: Math.round(performance.now() - s) });
+        return v;
+      } catch (e) {
+        probes.push({ probe: name, ok: false, ms: Math.round(performance.now() - s), error: hostSignal.aborted && !signal.aborted ? `host deadline (${hostDeadlineMs} ms) reached` : describeError(e) });
+        return null;
+      }
+    };
+    const open = new Set(h.ports);
+    const httpPort = HTTP_PORTS.find((p) => open.has(p));
+    const httpsPort = HTTPS_PORTS.find((p) => open.has(p));
+    const rtspPort = RTSP_PORTS.find((p) => open.has(p));
+    const web = (port: number, tls: boolean) => ({ host: h.address, port, tls, timeoutMs, signal: hostSignal, beforeRequest: take });
+
+    // WS-Discovery: a Probe now (with wsdAll the sweep sent one already: this one covers a lost datagram).
+    const wsdTask = (async () => {
+      if (h.match) return h.match;
+      if (!wsd.matches.has(h.address) && !wsd.errors.has(h.address)) { await take(); wsd.probe(h.address); }
+      return wsd.waitFor(h.address, Math.min(timeoutMs, 1000), hostSignal);
+    })();
+    const macTask = neighbours.macOf(h.address).catch(() => null);
+    // The web banner over HTTP; over HTTPS only when there is no plain HTTP port or it did not answer.
+    const bannerTask = (async () => {
+      const plain = httpPort === undefined ? null : await timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
+      if (plain || httpsPort === undefined) return plain;
+      return timed<BannerResult>(`https:${httpsPort} banner`, () => readBanner(web(httpsPort, true)));
+    })();
+    const rtspTask = rtspPort === undefined ? Promise.resolve(null)
+      : timed<RtspResult>(`rtsp:${rtspPort} OPTIONS`, async () => { await take(); return rtspOptions(h.address, rtspPort, timeoutMs, hostSignal); });
+    const onvifTask = (async (): Promise<OnvifResult | null> => {
+      // The device service is where WS-Discovery says (if on this device), else the usual path on the web port.
+      const match = await wsdTask;
+      const endpoint = onvifEndpoint(h.address, match, httpPort, httpsPort);
+      if (!endpoint) return null;
+      const knownMac = (await macTask) ?? scopeValue(match?.scopes ?? [], 'mac');
+      const creds = o.credentialsFor ? await o.credentialsFor(h.address).catch(() => null) : null;
+      const s = performance.now();
+      try {
+        const r = await queryDevice({ ...endpoint, timeoutMs, signal: hostSignal, beforeRequest: take }, creds, guard.allows(h.address), !knownMac);
+        probes.push(...r.steps);
+        return r;
+      } catch (e) {
+        probes.push({ probe: 'onvif', ok: false, ms: Math.round(performance.now() - s), error: describeError(e) });
+        return null;
+      }
+    })();
+    const [match, firstBanner, rtsp, onvif, mac] = await Promise.all([wsdTask, bannerTask, rtspTask, onvifTask, macTask]);
+    let banner = firstBanner;
+
+    const evidenceFrom = (paths: PathsResult | null): DeviceEvidence => {
+      const scopes = match?.scopes ?? [];
+      const info = onvif?.info ?? null;
+      const vendor = paths?.info ?? {};
+      return {
+        model: info?.model ?? vendor.model ?? scopeValue(scopes, 'hardware'),
+        firmware: info?.firmwareVersion ?? vendor.firmware ?? null,
+        serial: info?.serialNumber ?? vendor.serial ?? null,
+        // The neighbour table is the device's own MAC; what the device reports about itself comes after.
+        mac: canonicalMac(mac ?? onvif?.mac ?? vendor.mac ?? scopeValue(scopes, 'mac')),
+        httpServer: banner?.server ?? null,
+        httpTitle: banner?.title ?? null,
+        httpPaths: paths?.answered ?? [],
+        rtspServer: rtsp?.server ?? null,
+        onvif: info,
+        scopes,
+      };
+    };
+    let evidence = evidenceFrom(null);
+    let verdict = identify(compiled, evidence);
+    const webPort = httpPort ?? httpsPort;
+    if (webPort !== undefined && !hostSignal.aborted) {
+      if (verdict.origin === null || verdict.confidence < CONFIDENT || verdict.conflicts.length) {
+        // In doubt: the vendor paths, and the banner once more if it did not come (a busy device may have been slow).
+        const [paths, retried] = await Promise.all([
+          timed<PathsResult>(`http:${webPort} vendor paths`, () => checkPaths(web(webPort, httpPort === undefined))),
+          banner ? null : timed<BannerResult>(`http:${webPort} banner (again)`, () => readBanner(web(webPort, httpPort === undefined))),
+        ]);
+        banner ??= retried;
+        evidence = evidenceFrom(paths);
+        verdict = identify(compiled, evidence);
+      } else {
+        probes.push({ probe: `http:${webPort} vendor paths`, ok: true, ms: 0, error: `skipped: identified with confidence ${verdict.confidence} already` });
+      }
+    }
+
+    probes.push({ probe: 'ws-discovery', ok: !!match, ms: 0, ...(match ? {} : { error: wsd.errors.get(h.address) ?? 'no ProbeMatch' }) });
+    if (mac) probes.push({ probe: 'neighbour-table', ok: true, ms: 0 });
+    if (signal.aborted) probes.push({ probe: 'identify', ok: false, ms: 0, error: 'cut short: the scan was stopped' });
+    const realms = [banner?.realm, rtsp?.realm].filter((r): r is string => !!r);
+    return {
+      ...evidence,
+      address: h.address,
+      ports: h.ports,
+      wsDiscovery: match ? { endpoint: match.endpoint, xaddrs: match.xaddrs, types: match.types } : null,
+      probes,
+      verdict,
+      seenAt: new Date().toISOString(),
+      ...(realms.length ? { realms: [...new Set(realms)] } : {}),
+      ...(onvif ? { onvifAuth: onvif.auth, clockOffsetMs: onvif.clockOffsetMs } : {}),
+    };
+  };
+
+  let interrupted = false;
+  let sweepMs = 0;
+  try {
+    await wsd.start();
+    if (o.multicast) await wsd.probeMulticast();
+    const swept = await sweep(inScope(addresses(ranges), guard), {
+      ports, timeoutMs, concurrency, workers: o.workers, limiter, extraTokensPerHost: o.wsdAll ? 1 : 0, signal,
+    }, {
+      // Otherwise each host found gets its Probe when its identification starts.
+      onDispatch: o.wsdAll ? (batch) => { for (const n of batch) wsd.probe(intToIpv4(n)); } : undefined,
+      onOpen: (host, openPorts) => found(intToIpv4(host), openPorts, null),
+      onProgress: (n) => { hostsDone = n; progress(); },
+    });
+    hostsDone = swept.hostsDone;
+    sweepMs = Math.round(performance.now() - t0);
+    interrupted = swept.interrupted;
+    phase = 'identify';
+    progress();
+    if (!signal.aborted) {
+      // Late WS-Discovery answers (hosts with no open TCP port, multicast answers).
+      await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1000)));
+      for (const a of [...lateMatches, ...wsd.matches.keys()]) if (!work.has(a) && guard.allows(a)) found(a, [], wsd.matches.get(a) ?? null);
+    }
+    if (running || queue.length) await new Promise<void>((resolve) => { idle = resolve; signal.addEventListener('abort', () => resolve(), { once: true }); });
+    // Interrupted: hosts still being identified finish quickly (their signal aborted); hosts never started are
+    // reported with their open ports and no identification.
+    while (running) await new Promise<void>((resolve) => { idle = resolve; });
+  } finally {
+    wsd.close();
+  }
+  interrupted ||= signal.aborted;
+  for (const w of work.values()) {
+    if (devices.has(w.address)) continue;
+    const evidence: DeviceEvidence = { scopes: w.match?.scopes ?? [] };
+    devices.set(w.address, {
+      ...evidence, address: w.address, ports: w.ports, wsDiscovery: null,
+      probes: [{ probe: 'identify', ok: false, ms: 0, error: 'not run: the scan was stopped' }],
+      verdict: identify(compiled, evidence), seenAt: new Date().toISOString(),
+    });
+  }
+  phase = 'done';
+  progress();
+  const sorted = [...devices.values()].sort((a, b) => ipKey(a.address) - ipKey(b.address));
+  return {
+    tool: 'sightline-discover', formatVersion: 1, startedAt, finishedAt: new Date().toISOString(),
+    targets: o.targets, ports, hostsScanned: hostsDone, interrupted, devices: sorted,
+    timings: { sweepMs, totalMs: Math.round(performance.now() - t0) },
+  };
+}
+
+/** MACs in one form (44:19:B6:01:02:03) so the register can compare them; an unreadable one is kept as given. */
+function canonicalMac(mac: string | null | undefined): string | null {
+  return mac ? normaliseMac(mac) ?? mac : null;
+}
+
+function ipKey(a: string): number {
+  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** Defence in depth: the targets were checked as ranges, and every address is checked again before it is dialled. */
+function* inScope(it: Iterator<number>, guard: ScopeGuard): Generator<number> {
+  for (let n = it.next(); !n.done; n = it.next()) if (guard.allows(n.value)) yield n.value;
+}
+
+/** Where to ask the ONVIF device service: an XAddr on the same device and an open port, else the standard path. */
+function onvifEndpoint(address: string, match: ProbeMatch | null, httpPort: number | undefined, httpsPort: number | undefined):
+  { host: string; port: number; tls: boolean; path: string } | null {
+  for (const x of match?.xaddrs ?? []) {
+    try {
+      const u = new URL(x);
+      // A device pointing elsewhere (another address, a name) is not followed: the scope covers this address only.
+      if (u.hostname !== address || !/^https?:$/.test(u.protocol)) continue;
+      const tls = u.protocol === 'https:';
+      return { host: address, port: Number(u.port || (tls ? 443 : 80)), tls, path: (u.pathname + u.search).slice(0, 300) || '/onvif/device_service' };
+    } catch { /* not a URL */ }
+  }
+  if (httpPort !== undefined) return { host: address, port: httpPort, tls: false, path: '/onvif/device_service' };
+  if (httpsPort !== undefined) return { host: address, port: httpsPort, tls: true, path: '/onvif/device_service' };
+  return null;
+}
+
+/** The server's scheduled discovery entry point (src/modules/discovery, RunScan): same scan, server options. */
+export async function runServerScan(targets: string[], options: {
+  ports: number[]; rate: number; allow: string[];
+  credentialsFor: ((address: string) => Promise<DeviceCredentials | null>) | null;
+  heartbeat: () => Promise<void>;
+}): Promise<ScanReport> {
+  let last = 0;
+  return runScan({
+    targets, allow: options.allow, ports: options.ports, rate: options.rate, credentialsFor: options.credentialsFor,
+    // A server shares its cores with the web app: one sweep thread.
+    workers: 1, concurrency: Math.max(16, Math.min(512, options.rate)),
+    onProgress: () => { if (performance.now() - last > 10_000) { last = performance.now(); void options.heartbeat().catch(() => {}); } },
+  });
+}

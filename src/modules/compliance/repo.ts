@@ -1,0 +1,93 @@
+import type { Tx } from '../../platform/context';
+import type { ComplianceAssessmentsTable } from './tables';
+
+// Tenant-scoped SQL of the compliance area: every query filters by org_id.
+
+export async function assessmentsOfSystem(tx: Tx, orgId: string, systemId: string) {
+  return tx.selectFrom('compliance_assessments').selectAll().where('org_id', '=', orgId).where('system_id', '=', systemId)
+    .orderBy('version', 'desc').execute();
+}
+
+export async function findAssessment(tx: Tx, orgId: string, systemId: string, version: number) {
+  return tx.selectFrom('compliance_assessments').selectAll().where('org_id', '=', orgId).where('system_id', '=', systemId)
+    .where('version', '=', version).executeTakeFirst();
+}
+
+/** The newest assessment of each system (draft or completed), for the dashboard. */
+export async function latestAssessments(tx: Tx, orgId: string): Promise<ComplianceAssessmentsTable[]> {
+  const rows = await tx.selectFrom('compliance_assessments').selectAll().where('org_id', '=', orgId).orderBy('system_id').orderBy('version', 'desc').execute();
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.system_id) ? false : (seen.add(r.system_id), true)));
+}
+
+export async function answersOf(tx: Tx, orgId: string, assessmentId: string) {
+  return tx.selectFrom('compliance_answers').selectAll().where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).execute();
+}
+
+export async function evidenceOf(tx: Tx, orgId: string, assessmentId: string) {
+  return tx.selectFrom('compliance_evidence').selectAll().where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function actionsOf(tx: Tx, orgId: string, assessmentId: string) {
+  return tx.selectFrom('compliance_actions').leftJoin('users', 'users.id', 'compliance_actions.owner_user_id')
+    .selectAll('compliance_actions').select('users.name as owner_name')
+    .where('compliance_actions.org_id', '=', orgId).where('compliance_actions.assessment_id', '=', assessmentId)
+    .orderBy('compliance_actions.principle').orderBy('compliance_actions.due_date').orderBy('compliance_actions.id').execute();
+}
+
+export async function findAction(tx: Tx, orgId: string, assessmentId: string, id: string) {
+  return tx.selectFrom('compliance_actions').selectAll().where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Actions not done whose due date has passed, on each system's newest assessment (older ones were carried forward). */
+export async function overdueActions(tx: Tx, orgId: string, today: string, latestIds: string[]) {
+  if (!latestIds.length) return [];
+  return tx.selectFrom('compliance_actions')
+    .innerJoin('compliance_assessments', 'compliance_assessments.id', 'compliance_actions.assessment_id')
+    .innerJoin('systems', 'systems.id', 'compliance_assessments.system_id')
+    .leftJoin('users', 'users.id', 'compliance_actions.owner_user_id')
+    .select(['compliance_actions.id', 'compliance_actions.title', 'compliance_actions.principle', 'compliance_actions.due_date', 'compliance_actions.status',
+      'systems.id as system_id', 'systems.name as system_name', 'users.name as owner_name'])
+    .where('compliance_actions.org_id', '=', orgId).where('compliance_actions.status', '!=', 'done')
+    .where('compliance_actions.due_date', '<', today).where('compliance_actions.assessment_id', 'in', latestIds)
+    .orderBy('compliance_actions.due_date').orderBy('compliance_actions.id').limit(200).execute();
+}
+
+export async function membersOf(tx: Tx, orgId: string) {
+  return tx.selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.name', 'users.email']).where('memberships.org_id', '=', orgId).where('users.disabled', '=', 0)
+    .orderBy('users.name').execute();
+}
+
+export async function isMember(tx: Tx, orgId: string, userId: string) {
+  return !!(await tx.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst());
+}
+
+/** Devices of a system (not removed), for the scope and for principle 9. */
+export async function systemAssets(tx: Tx, orgId: string, systemId: string) {
+  return tx.selectFrom('assets').select(['id', 'kind', 'manufacturer', 'model', 'serial', 'site_id', 'status'])
+    .where('org_id', '=', orgId).where('system_id', '=', systemId).where('status', '!=', 'removed').orderBy('kind').orderBy('manufacturer_key').orderBy('id').execute();
+}
+
+/** Unresolved findings on the system's devices. */
+export async function systemFindings(tx: Tx, orgId: string, systemId: string) {
+  return tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['findings.id', 'findings.severity', 'findings.status', 'findings.title', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial'])
+    .where('findings.org_id', '=', orgId).where('assets.org_id', '=', orgId).where('assets.system_id', '=', systemId)
+    .where('findings.status', 'in', ['open', 'accepted']).orderBy('findings.id').execute();
+}
+
+export async function publicationOf(tx: Tx, orgId: string, assessmentId: string) {
+  return tx.selectFrom('compliance_publications').selectAll().where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).executeTakeFirst();
+}
+
+/** A live publication by its public token, with what the public page needs. Not tenant-scoped: the token is the key. */
+export async function livePublication(tx: Tx, token: string) {
+  return tx.selectFrom('compliance_publications')
+    .innerJoin('compliance_assessments', 'compliance_assessments.id', 'compliance_publications.assessment_id')
+    .innerJoin('organisations', 'organisations.id', 'compliance_publications.org_id')
+    .select(['compliance_publications.settings_json', 'compliance_assessments.snapshot_json', 'organisations.name as org_name'])
+    .where('compliance_publications.token', '=', token).where('compliance_publications.revoked_at', 'is', null)
+    .where('compliance_publications.published_at', 'is not', null).where('compliance_assessments.status', '=', 'completed')
+    .executeTakeFirst();
+}
