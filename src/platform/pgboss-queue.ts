@@ -47,7 +47,16 @@ export class PgBossJobQueue implements JobQueue {
     this.started ??= this.boss.start();
     await this.started;
     if (name && !this.queues.has(name)) {
-      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name).catch(async (e) => { if (!(await this.boss.getQueue(name))) throw e; });
+      // Instances starting together may race to create the same queue (PostgreSQL can report a deadlock between
+      // them); whoever loses finds the queue made by the other.
+      for (let attempt = 1; !(await this.boss.getQueue(name)); attempt++) {
+        try {
+          await this.boss.createQueue(name);
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+        }
+      }
       this.queues.add(name);
     }
   }

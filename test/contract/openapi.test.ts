@@ -6,6 +6,7 @@ import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, type OrgFixture } from '../helpers/app';
 import { listOperations } from '../../src/server/openapi';
 import { sha256 } from '../../src/platform/ids';
+import { device as scannedDevice, report as scanReport } from '../discovery/server-fixtures';
 
 // The OpenAPI document is generated from the same zod schemas the routes use; here every documented GET is
 // called and its answer checked against the documented response schema, so the document cannot drift.
@@ -27,6 +28,18 @@ describeEachDb('API contract', (db, kind) => {
     // The maintenance area's records.
     const schedule = await api(app, org.tokens.manager, 'POST', '/api/v1/maintenance/schedules', { title: 'Monthly check', target: { type: 'site', id: site.json.id }, rrule: 'FREQ=MONTHLY', startDate: '2026-01-05' });
     await api(app, org.tokens.manager, 'POST', '/api/v1/maintenance/visits', { scheduleId: schedule.json.id, visitDate: '2026-01-05' });
+    // A discovery run (an uploaded scan report) and a document (a multipart upload).
+    await api(app, org.tokens.admin, 'POST', '/api/v1/discovery/ranges', { cidr: '10.20.0.0/16' });
+    const run = await api(app, org.tokens.engineer, 'POST', '/api/v1/discovery/runs', scanReport(['10.20.1.0/24'], [scannedDevice('10.20.1.20', { brand: 'AXIS', serial: 'AX-77' })]));
+    expect(run.status).toBe(201);
+    const boundary = 'contractboundary';
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\npolicy\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="policy.txt"\r\nContent-Type: text/plain\r\n\r\nCCTV policy v1\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const doc = await app.inject({ method: 'POST', url: '/api/v1/documents', payload: body, headers: { authorization: `Bearer ${org.tokens.manager}`, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(doc.statusCode, doc.body).toBe(201);
   });
   afterAll(async () => { await app?.close(); });
 
@@ -42,11 +55,11 @@ describeEachDb('API contract', (db, kind) => {
 
   it('answers every documented GET with the documented shape', async () => {
     const ids: Record<string, string> = {};
-    for (const r of ['sites', 'networks', 'systems', 'assets', 'findings', 'dpias', 'signs', 'disclosures', 'maintenance/schedules', 'maintenance/visits']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
+    for (const r of ['sites', 'networks', 'systems', 'assets', 'findings', 'dpias', 'signs', 'disclosures', 'maintenance/schedules', 'maintenance/visits', 'discovery/runs', 'documents']) ids[r] = (await api(app, org.tokens.admin, 'GET', `/api/v1/${r}`)).json.items[0].id;
     let checked = 0;
     for (const op of listOperations()) {
       if (op.method !== 'GET' || !op.doc.response) continue;
-      const res = /\/(maintenance\/schedules|maintenance\/visits|sites|networks|systems|assets|findings|dpias|signs|disclosures)\b/.exec(op.path)?.[1] ?? 'assets';
+      const res = /\/(maintenance\/schedules|maintenance\/visits|discovery\/runs|documents|sites|networks|systems|assets|findings|dpias|signs|disclosures)\b/.exec(op.path)?.[1] ?? 'assets';
       const r = await api(app, org.tokens.admin, 'GET', op.path.replace(':id', ids[res]).replace(':version', '1'));
       expect(r.status, op.path).toBe(200);
       const parsed = op.doc.response.safeParse(r.json);

@@ -416,6 +416,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
       let fresh: AssetsTable[] = [];
       let changed: { r: Row; slot: number }[] = [];
       let done = 0;
+      let writing: Promise<void> = Promise.resolve();
 
       const flushNew = async () => {
         if (!fresh.length) return;
@@ -438,17 +439,23 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
             findings.push([newId(), a.org_id, a.id, f.rule, f.ruleVersion, f.severity, 'open', f.title, f.action, f.detail, JSON.stringify(f.citation), v.catalogueVersion, now, now]);
           }
         }
-        await repo.bulkInsert(tx, kind, 'assets', repo.ASSET_INSERT_COLUMNS, assets);
-        await repo.bulkInsert(tx, kind, 'asset_provenance', repo.PROVENANCE_INSERT_COLUMNS, verdicts);
-        await repo.bulkInsert(tx, kind, 'findings', repo.FINDING_INSERT_COLUMNS, findings);
         findingsOpened += findings.length;
         done += fresh.length;
         fresh = [];
+        // The database stores this batch while the next one is read and evaluated (PostgreSQL works meanwhile).
+        await writing;
+        writing = (async () => {
+          await repo.bulkInsert(tx, kind, 'assets', repo.ASSET_INSERT_COLUMNS, assets);
+          await repo.bulkInsert(tx, kind, 'asset_provenance', repo.PROVENANCE_INSERT_COLUMNS, verdicts);
+          await repo.bulkInsert(tx, kind, 'findings', repo.FINDING_INSERT_COLUMNS, findings);
+        })();
+        writing.catch(() => undefined); // awaited by the next flush or at the end
       };
 
       // Changed assets go through the same evaluation as an edit in the app, each with its own audit record.
       const flushChanged = async () => {
         if (!changed.length) return;
+        await writing;
         const existing = new Map((await repo.assetsByIds(tx, ctx.orgId, changed.map((c) => plan.idOf(c.slot)))).map((a) => [a.id, a]));
         for (const { r, slot } of changed) {
           const before = existing.get(plan.idOf(slot));
@@ -483,6 +490,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
         report('writing', seen, plan.rows);
       }
       await flushNew();
+      await writing;
       await flushChanged();
       report('writing', seen, plan.rows, true);
       await recordAudit(tx, {

@@ -163,13 +163,13 @@ export async function listRuns(ctx: OrgContext, before?: string, limit = 20) {
 const summaryOf = (r: ImportReport) => ({ added: r.added, updated: r.updated, unchanged: r.unchanged, notInFile: r.notInFile, errorCount: r.errorCount });
 
 /** The headings, a few sample values and the current mapping of a run, for the mapping page. */
-export async function runColumns(ctx: OrgContext, dataDir: string, run: RunView) {
+export async function runColumns(ctx: OrgContext, dataDir: string, run: Pick<RunView, 'id' | 'format' | 'sheet'> & { mapping: Record<string, string> }) {
   const file = storedFile(dataDir, run);
   const found = await mappingFor(ctx, file, { sheet: run.sheet, mapping: run.mapping });
   return { headings: found.headings, samples: found.samples, mapping: found.mapping, sheets: found.info.sheets, sheet: found.info.sheet };
 }
 
-function storedFile(dataDir: string, run: RunView & { storedName?: string | null }) {
+function storedFile(dataDir: string, run: Pick<RunView, 'id' | 'format'>) {
   const file = storedPath(dataDir, `${run.id}.${run.format}`);
   if (!fs.existsSync(file)) throw new AppError(410, 'gone', 'The uploaded file is no longer kept. Upload it again');
   return file;
