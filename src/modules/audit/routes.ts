@@ -5,9 +5,13 @@ import { apiRoute, orgPage, type AppDeps } from '../../server/http';
 import { text } from '../../server/forms';
 import { objectTrail, organisationTrail } from './service';
 
-const OBJECT_TYPES = ['site', 'network', 'system', 'asset', 'finding', 'replacement-costs', 'organisation-profile', 'catalogue-override', 'api-token', 'membership', 'organisation'] as const;
+// Every area records its own kinds of object; the API filter takes any such name, the page offers the usual ones.
+const PAGE_TYPES = ['site', 'network', 'system', 'asset', 'finding', 'import', 'document', 'assessment', 'dpia', 'sign', 'disclosure',
+  'maintenance-schedule', 'maintenance-visit', 'discovery-run', 'discovery-range', 'discovery-credential', 'discovery-schedule',
+  'replacement-costs', 'organisation-profile', 'catalogue-override', 'api-token', 'membership', 'organisation', 'reminder'];
+const objectTypeSchema = z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'A kind of object, such as site, asset or document');
 const query = z.object({
-  objectType: z.enum(OBJECT_TYPES).optional().describe('Only events about this kind of object'),
+  objectType: objectTypeSchema.optional().describe('Only events about this kind of object (e.g. site, asset, finding, document, dpia)'),
   objectId: z.string().max(64).optional().describe('Only events about this object'),
   before: z.string().max(64).optional().describe('The `next` value of the previous page'),
 }).strict();
@@ -26,8 +30,9 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/audit', 'audit:read', async (req, _reply, p) => {
     const type = text((req.query as any).type) ?? undefined;
-    const objectType = OBJECT_TYPES.includes(type as any) ? type : undefined;
+    const types = PAGE_TYPES;
+    const objectType = type && types.includes(type) ? type : undefined;
     const page = await organisationTrail(p.ctx, { objectType, before: text((req.query as any).before) ?? undefined });
-    return p.render('audit/views/list.njk', { title: 'Audit trail', events: page.events, next: page.next, objectType, types: OBJECT_TYPES });
+    return p.render('audit/views/list.njk', { title: 'Audit trail', events: page.events, next: page.next, objectType, types });
   });
 }

@@ -48,3 +48,4 @@ export async function objectTrail(ctx: OrgContext, objectType: string, objectId:
   const page = await listAudit(ctx.db, ctx.orgId, { objectType, objectId, before, limit: 100 });
   return { events: page.rows.map(toEvent), next: page.next };
 }
+
