@@ -169,8 +169,8 @@ export async function runColumns(ctx: OrgContext, dataDir: string, run: Pick<Run
   return { headings: found.headings, samples: found.samples, mapping: found.mapping, sheets: found.info.sheets, sheet: found.info.sheet };
 }
 
-function storedFile(dataDir: string, run: Pick<RunView, 'id' | 'format'>) {
-  const file = storedPath(dataDir, `${run.id}.${run.format}`);
+function storedFile(dataDir: string, run: Pick<RunView, 'id'>) {
+  const file = storedPath(dataDir, `${run.id}.upload`);
   if (!fs.existsSync(file)) throw new AppError(410, 'gone', 'The uploaded file is no longer kept. Upload it again');
   return file;
 }
