@@ -1,7 +1,7 @@
-import PDFDocument from 'pdfkit';
 import type nunjucks from 'nunjucks';
 import { RAG_RULE, RATING_LABELS, type PublicView } from '../../domain/compliance';
 import { buildStylesheet, formatDate } from '../../server/views';
+import { taggedPdf } from '../../platform/pdf';
 
 // The two published forms of a self-assessment: an accessible HTML page and a tagged PDF. Both take only the
 // PublicView, which holds nothing the organisation chose not to publish.
@@ -18,17 +18,8 @@ export function publicHtml(views: nunjucks.Environment, view: PublicView, opts: 
 }
 
 export function publicPdf(view: PublicView): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const title = `Self-assessment: ${view.systemName}`;
-    const doc = new PDFDocument({ size: 'A4', margin: 56, tagged: true, lang: 'en-GB', displayTitle: true, pdfVersion: '1.7',
-      info: { Title: `${title} – ${view.organisation}`, Author: view.organisation, Subject: 'Surveillance Camera Code of Practice self-assessment', Creator: 'Sightline' } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    const root = doc.struct('Document');
-    doc.addStructure(root);
-    const el = (type: string, fn: () => void) => root.add(doc.struct(type as any, {}, fn));
+  const title = `Self-assessment: ${view.systemName}`;
+  return taggedPdf({ Title: `${title} – ${view.organisation}`, Author: view.organisation, Subject: 'Surveillance Camera Code of Practice self-assessment', Creator: 'Sightline' }, (doc, el, root) => {
     const h = (level: 1 | 2 | 3, text: string) => el(`H${level}`, () => doc.moveDown(level === 1 ? 0 : 0.6).font('Helvetica-Bold').fontSize(({ 1: 20, 2: 14, 3: 11 } as const)[level]).text(text));
     const p = (text: string, o: { bold?: boolean; size?: number } = {}) => el('P', () => doc.font(o.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(o.size ?? 10).text(text).moveDown(0.2));
     const list = (items: string[]) => {
@@ -69,6 +60,5 @@ export function publicPdf(view: PublicView): Promise<Buffer> {
       }
     }
     root.end();
-    doc.end();
   });
 }

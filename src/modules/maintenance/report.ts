@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseCell } from '../../platform/csv';
 import { requirePermission, type OrgContext } from '../../platform/context';
@@ -7,6 +6,7 @@ import { longDate } from '../../platform/clock';
 import * as repo from './repo';
 import { CHECKLIST_ITEMS, CHECKLIST_LABELS, RESULT_LABELS, reportQuery } from './schemas';
 import { toVisit, type Visit } from './service';
+import { taggedPdf } from '../../platform/pdf';
 
 /** The maintenance log of a site or a system (or the whole organisation) for a date range, oldest visit first. */
 export async function maintenanceLog(ctx: OrgContext, query: unknown) {
@@ -46,16 +46,7 @@ export function maintenanceLogCsv(log: Log): string {
 
 /** The log as a tagged PDF (headings, paragraphs and lists in the structure tree, like the estate risk report). */
 export function maintenanceLogPdf(log: Log): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 56, tagged: true, lang: 'en-GB', displayTitle: true, pdfVersion: '1.7',
-      info: { Title: `Maintenance log – ${log.scope}`, Author: 'Sightline', Subject: `CCTV maintenance ${log.from} to ${log.to}` } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    const root = doc.struct('Document');
-    doc.addStructure(root);
-    const el = (type: string, fn: () => void) => root.add(doc.struct(type as any, {}, fn));
+  return taggedPdf({ Title: `Maintenance log – ${log.scope}`, Author: 'Sightline', Subject: `CCTV maintenance ${log.from} to ${log.to}` }, (doc, el, root) => {
     el('H1', () => doc.font('Helvetica-Bold').fontSize(20).text(`Maintenance log: ${log.orgName}`));
     el('P', () => doc.font('Helvetica').fontSize(11).text(`${log.scope}. Visits from ${longDate(log.from)} to ${longDate(log.to)}: ${log.visits.length}.`).moveDown());
     for (const v of log.visits) {
@@ -75,6 +66,5 @@ export function maintenanceLogPdf(log: Log): Promise<Buffer> {
     }
     if (!log.visits.length) el('P', () => doc.font('Helvetica').fontSize(10).text('No visits were recorded in this period.'));
     root.end();
-    doc.end();
   });
 }

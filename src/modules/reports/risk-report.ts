@@ -1,11 +1,11 @@
 import ExcelJS from 'exceljs';
-import PDFDocument from 'pdfkit';
 import type { OrgContext } from '../../platform/context';
 import { SEVERITY_ORDER } from '../../domain/policy';
 import { listFindings } from '../findings/service';
 import { remediationPlan } from '../plan/service';
 import { summarise } from '../provenance/service';
 import { KIND_LABELS } from '../assets/schemas';
+import { taggedPdf } from '../../platform/pdf';
 
 /** Everything the estate risk report says, gathered once and rendered as XLSX or PDF. */
 export async function riskReportData(ctx: OrgContext, orgName: string) {
@@ -75,16 +75,7 @@ export async function riskReportXlsx(d: Data): Promise<Buffer> {
 
 /** The report as a tagged PDF (headings, paragraphs and lists in the structure tree, so screen readers can follow it). */
 export function riskReportPdf(d: Data): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 56, tagged: true, lang: 'en-GB', displayTitle: true, pdfVersion: '1.7',
-      info: { Title: `Estate risk report – ${d.orgName}`, Author: 'Sightline', Subject: 'CCTV estate risk and remediation' } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    const root = doc.struct('Document');
-    doc.addStructure(root);
-    const el = (type: string, fn: () => void) => root.add(doc.struct(type as any, {}, fn));
+  return taggedPdf({ Title: `Estate risk report – ${d.orgName}`, Author: 'Sightline', Subject: 'CCTV estate risk and remediation' }, (doc, el, root) => {
     el('H1', () => doc.font('Helvetica-Bold').fontSize(20).text(`Estate risk report: ${d.orgName}`));
     el('P', () => doc.font('Helvetica').fontSize(10).text(`${d.date} · catalogue ${d.summary.catalogueVersion} · basis: written ministerial statement HCWS386 (24 November 2022)`).moveDown());
     el('H2', () => doc.font('Helvetica-Bold').fontSize(14).text('Summary'));
@@ -101,6 +92,5 @@ export function riskReportPdf(d: Data): Promise<Buffer> {
     for (const t of d.plan.tiers) el('P', () => doc.font('Helvetica').fontSize(10).text(`${t.tier}. ${t.label}: ${t.devices} device${t.devices === 1 ? '' : 's'}, ${gbp(t.pence)}`));
     el('P', () => doc.moveDown(0.5).font('Helvetica-Bold').fontSize(10).text(`Total: ${d.plan.lines.length} devices, ${gbp(d.plan.totalPence)}. The full ordered list is in the XLSX version of this report.`));
     root.end();
-    doc.end();
   });
 }
