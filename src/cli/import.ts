@@ -36,11 +36,13 @@ function progressPrinter() {
     };
   }
   let last = 0;
+  let phase = '';
   return {
     update(p: ImportProgress) {
       const t = Date.now();
-      if (t - last < 5000 && p.phase !== 'validated') return;
+      if (t - last < 5000 && p.phase === phase) return;
       last = t;
+      phase = p.phase;
       process.stderr.write(`${PHASES[p.phase] ?? p.phase}: ${p.done.toLocaleString('en-GB')}${p.total ? ` of ${p.total.toLocaleString('en-GB')}` : ''} rows\n`);
     },
     stop() { /* nothing to close */ },

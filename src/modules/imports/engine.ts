@@ -49,6 +49,9 @@ interface Row {
 
 type Target = { slot: number } | { slot: -1 };
 
+const interned = new Map<string, string>();
+/** Kinds and statuses repeat a million times: one string each. */
+const intern = (s: string) => { let v = interned.get(s); if (v === undefined) { v = s; if (interned.size < 1000) interned.set(s, s); } return v; };
 const looseKey = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 const mixedCase = (s: string) => /\p{Lu}/u.test(s) && /\p{Ll}/u.test(s);
 const digest = (s: string) => createHash('md5').update(s).digest('base64');
@@ -123,15 +126,14 @@ class Plan {
         const slot = this.ids.length;
         this.ids.push(a.id!);
         this.hashes.push(digest(compared.map((c) => a[c] ?? '\u0000').join('\u0001')));
-        this.kinds.push(a.kind!);
-        this.statuses.push(a.status!);
+        this.kinds.push(intern(a.kind!));
+        this.statuses.push(intern(a.status!));
         this.keys.push(a.external_key);
         this.serials.push(a.serial);
         if (a.serial) this.bySerial.set(a.serial, slot);
         // A MAC shared by two assets identifies neither.
         if (a.mac) this.byMac.set(a.mac, this.byMac.has(a.mac) ? -2 : slot);
         if (a.external_key) this.byKey.set(a.external_key, this.byKey.has(a.external_key) ? -2 : slot);
-        this.byKey.set(a.id!, slot);
       }
     }
     this.matchedBy = new Int32Array(this.ids.length);
@@ -237,8 +239,25 @@ class Plan {
     const agree = (slot: number) => slot >= 0 && (!r.serial || !this.serials[slot] || this.serials[slot] === r.serial);
     if (r.serial) { const s = this.bySerial.get(r.serial); if (s !== undefined) return { slot: s }; }
     if (r.mac) { const s = this.byMac.get(r.mac); if (s !== undefined && agree(s)) return { slot: s }; }
-    if (r.externalKey) { const s = this.byKey.get(r.externalKey); if (s !== undefined && agree(s)) return { slot: s }; }
+    if (r.externalKey) {
+      // The organisation's own key, or Sightline's id (an export of this register brought back in).
+      const s = this.byKey.get(r.externalKey) ?? this.slotOfId(r.externalKey);
+      if (s !== undefined && agree(s)) return { slot: s };
+    }
     return { slot: -1 };
+  }
+
+  /** Slots are loaded in id order, so an id is found by bisection (no map of a million ids). */
+  private slotOfId(id: string): number | undefined {
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.ids[mid];
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1; else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** First read: a normalised row's identity and what it would do; errors for rows that clash with each other. */
@@ -411,11 +430,11 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
   try {
     await ctx.db.transaction().execute(async (tx) => {
       const now = nowIso();
-      if (kind === 'sqlite') await sql`pragma cache_size = -262144`.execute(tx);
+      // A bigger page cache for this connection while the indexes of a large import are written (64 MiB, not SQLite's 2).
+      if (kind === 'sqlite') await sql`pragma cache_size = -65536`.execute(tx);
       await plan.createSites(tx, now);
       let fresh: AssetsTable[] = [];
       let changed: { r: Row; slot: number }[] = [];
-      let done = 0;
       let writing: Promise<void> = Promise.resolve();
 
       const flushNew = async () => {
@@ -440,7 +459,6 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
           }
         }
         findingsOpened += findings.length;
-        done += fresh.length;
         fresh = [];
         // The database stores this batch while the next one is read and evaluated (PostgreSQL works meanwhile).
         await writing;
@@ -468,7 +486,6 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
           await recordAudit(tx, { orgId: ctx.orgId, actor: ctx.actor, action: 'update', objectType: 'asset', objectId: after.id,
             summary: `Changed by the spreadsheet ${input.originalName} (row ${r.row})`, before: toAsset(before), after: toAsset(after) });
         }
-        done += changed.length;
         changed = [];
       };
 
@@ -481,12 +498,10 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
         if (slot < 0) {
           fresh.push(plan.newAsset(r, now));
           if (fresh.length >= WRITE_BATCH) await flushNew();
-        } else if (plan.same(r, slot)) {
-          done++;
-        } else {
+        } else if (!plan.same(r, slot)) {
           changed.push({ r, slot });
           if (changed.length >= 500) await flushChanged();
-        }
+        } // else: unchanged, nothing to write
         report('writing', seen, plan.rows);
       }
       await flushNew();
@@ -502,6 +517,8 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError(409, 'register_changed', 'The register changed while the import was running (another asset now has one of these serial numbers or site names). Nothing was imported; run it again');
     throw e;
+  } finally {
+    if (kind === 'sqlite') await sql`pragma cache_size = -2000`.execute(ctx.db).catch(() => undefined);
   }
   return findingsOpened;
 }

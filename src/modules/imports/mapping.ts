@@ -113,6 +113,6 @@ export function checkMapping(headings: string[], mapping: Record<string, string>
   else if (!used.some((f) => ['serial', 'mac', 'externalKey', 'manufacturer', 'model', 'ip'].includes(f))) {
     errors.mapping = 'Map at least one column that describes the device: serial number, MAC address, your asset number, manufacturer, model or IP address';
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors, 'The column mapping needs correcting');
+  if (Object.keys(errors).length) throw new ValidationError(errors, `The column mapping needs correcting: ${Object.values(errors).join('; ')}`);
   return out;
 }

@@ -386,33 +386,38 @@ async function openXlsx(file: string, opts: OpenOptions): Promise<{ info: SheetI
   }
   const sheetName = sheets[wanted];
   const rows = (async function* () {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(fs.createReadStream(file), {
+    const input = fs.createReadStream(file);
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
       worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', entries: 'ignore',
     } as any);
-    for await (const sheet of reader as AsyncIterable<any>) {
-      if (sheet.name !== sheetName) {
-        // Skipping a sheet still has to read through it (the zip is one stream).
-        for await (const _ of sheet) { /* skip */ }
-        continue;
-      }
-      for await (const r of sheet as AsyncIterable<ExcelJS.Row>) {
-        const values = r.values as ExcelJS.CellValue[];
-        const width = Math.max(0, values.length - 1);
-        if (width > 16_384) throw new FileError(`Row ${r.number} is wider than a spreadsheet can be; the file is damaged`);
-        const cells: CellValue[] = new Array(width).fill(null);
-        let cellErrors: RawRow['cellErrors'] = null;
-        for (let c = 1; c < values.length; c++) {
-          const { value, problem } = xlsxCell(values[c]);
-          if (problem) (cellErrors ??= []).push({ col: c - 1, reason: problem });
-          if (typeof value === 'string' && value.length > LIMITS.maxCellChars) {
-            (cellErrors ??= []).push({ col: c - 1, reason: `The cell has ${value.length.toLocaleString('en-GB')} characters; at most ${LIMITS.maxCellChars.toLocaleString('en-GB')} are accepted` });
-            continue;
-          }
-          cells[c - 1] = value;
+    try {
+      for await (const sheet of reader as AsyncIterable<any>) {
+        if (sheet.name !== sheetName) {
+          // Skipping a sheet still has to read through it (the zip is one stream).
+          for await (const _ of sheet) { /* skip */ }
+          continue;
         }
-        yield { row: r.number, cells, cellErrors };
+        for await (const r of sheet as AsyncIterable<ExcelJS.Row>) {
+          const values = r.values as ExcelJS.CellValue[];
+          const width = Math.max(0, values.length - 1);
+          if (width > 16_384) throw new FileError(`Row ${r.number} is wider than a spreadsheet can be; the file is damaged`);
+          const cells: CellValue[] = new Array(width).fill(null);
+          let cellErrors: RawRow['cellErrors'] = null;
+          for (let c = 1; c < values.length; c++) {
+            const { value, problem } = xlsxCell(values[c]);
+            if (problem) (cellErrors ??= []).push({ col: c - 1, reason: problem });
+            if (typeof value === 'string' && value.length > LIMITS.maxCellChars) {
+              (cellErrors ??= []).push({ col: c - 1, reason: `The cell has ${value.length.toLocaleString('en-GB')} characters; at most ${LIMITS.maxCellChars.toLocaleString('en-GB')} are accepted` });
+              continue;
+            }
+            cells[c - 1] = value;
+          }
+          yield { row: r.number, cells, cellErrors };
+        }
+        return; // the chosen sheet is done: the rest of the workbook is not read
       }
-      return; // the chosen sheet is done: the rest of the workbook is not read
+    } finally {
+      input.destroy();
     }
   })();
   return { info: { format: 'xlsx', encoding: null, delimiter: null, sheet: sheetName, sheets }, rows };
@@ -479,7 +484,7 @@ async function openOnce(file: string, opts: OpenOptions): Promise<OpenedSheet> {
 
 /**
  * Reads a spreadsheet. A CSV whose first 64 KiB are UTF-8 but which has other bytes further on is Windows-1252
- * after all: the read that met them fails with NotUtf8, and `readAll` starts again in that encoding.
+ * after all: the read that meets them fails with NotUtf8 (see isNotUtf8), and the caller reads it again as such.
  */
 export async function openSheet(file: string, opts: OpenOptions = {}): Promise<OpenedSheet> {
   return openOnce(file, opts);

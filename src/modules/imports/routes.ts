@@ -8,7 +8,7 @@ import { text, type FormBody } from '../../server/forms';
 import { LIMITS } from './read';
 import { FIELD_LABELS, IMPORT_FIELDS, mappingSchema, runListQuery, runOut, uploadFields, type ImportError } from './schemas';
 import * as imports from './service';
-import { registerUploads, uploadOf } from './upload';
+import { keepUpload, registerUploads, uploadOf } from './upload';
 
 const TAG = 'Imports';
 const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
@@ -49,6 +49,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
       mapping = parseInput(mappingSchema, raw);
     }
     const run = await imports.createRun(ctx, deps.config.dataDir, upload);
+    keepUpload(req);
     const queued = await imports.queueDirect(ctx, deps.config.dataDir, deps.jobs, run, { mapping, sheet: fields.sheet, createSites: fields.createSites === 'true', dryRun: fields.dryRun === 'true' });
     return reply.code(202).send(apiRun(queued));
   });
@@ -119,6 +120,7 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
   orgPage(scope, deps, 'POST', '/imports', 'assets:write', async (req, _reply, p) => {
     try {
       const run = await imports.createRun(p.ctx, deps.config.dataDir, requireStoredUpload(req));
+      keepUpload(req);
       return p.redirect(`${p.base}/imports/${run.id}/mapping`);
     } catch (e) {
       if (isFormError(e)) return renderStart(p, { file: Object.values(e.fields!)[0] }, e.status);

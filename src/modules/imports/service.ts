@@ -18,7 +18,10 @@ export type { ImportReport, ImportInput, ImportProgress } from './schemas';
 export { FileError } from './read';
 export { ERROR_CAP };
 
-/** The database kind behind a context (the dialect decides the bulk-insert limits). */
+/**
+ * The database kind behind a context (it decides how bulk inserts are written). The OrgContext carries only the
+ * Kysely instance, so the dialect's adapter tells: PostgresAdapter or SqliteAdapter.
+ */
 function dbKindOf(db: Kysely<DB>): DbKind {
   const adapter = (db as any).getExecutor?.().adapter?.constructor?.name ?? '';
   return /postgres/i.test(adapter) ? 'postgres' : 'sqlite';

@@ -18,10 +18,16 @@ import { importsDir } from './service';
 
 export interface StoredUpload { storedName: string; fileName: string; size: number }
 
-const uploads = new WeakMap<FastifyRequest, StoredUpload>();
+const uploads = new WeakMap<FastifyRequest, StoredUpload & { path: string; kept: boolean }>();
 
 export function uploadOf(req: FastifyRequest): StoredUpload | null {
   return uploads.get(req) ?? null;
+}
+
+/** The upload became an import run: keep the file. Any other upload is deleted when the response is sent. */
+export function keepUpload(req: FastifyRequest) {
+  const u = uploads.get(req);
+  if (u) u.kept = true;
 }
 
 const tooLarge = () => {
@@ -32,6 +38,12 @@ const tooLarge = () => {
 export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
   await scope.register(multipart, { limits: { fields: 20, fieldSize: 64 * 1024, parts: 30, files: 1, fieldNameSize: 100, fileSize: LIMITS.maxFileBytes }, throwFileSizeLimit: false });
   const dir = importsDir(deps.config.dataDir);
+
+  // Refused for any reason (no permission, not a spreadsheet, a bad field): the file goes.
+  scope.addHook('onResponse', async (req) => {
+    const u = uploads.get(req);
+    if (u && !u.kept) fs.rmSync(u.path, { force: true });
+  });
 
   scope.addHook('preValidation', async (req) => {
     if (!req.isMultipart()) return;
@@ -56,7 +68,7 @@ export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
         await pipeline(part.file, count, fs.createWriteStream(written, { mode: 0o640 }));
         if (part.file.truncated || size > LIMITS.maxFileBytes) throw tooLarge();
         if (size === 0 && !part.filename) { fs.rmSync(written, { force: true }); written = null; continue; }
-        uploads.set(req, { storedName, fileName: path.basename(part.filename || 'spreadsheet'), size });
+        uploads.set(req, { storedName, fileName: path.basename(part.filename || 'spreadsheet'), size, path: written, kept: false });
       }
     } catch (e: any) {
       if (written) fs.rmSync(written, { force: true });
