@@ -109,6 +109,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 
   const devices = new Map<string, DiscoveredDevice>();
   const work = new Map<string, HostWork>();
+  const cutShort = new Map<string, string>(); // hosts whose identification a stop interrupted, and why
   const queue: HostWork[] = [];
   let hostsDone = 0;
   let phase: ScanProgress['phase'] = 'sweep';
@@ -132,6 +133,9 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       identifyHost(h).then((d) => {
         devices.set(d.address, d);
         o.onDevice?.(d);
+      }, (e: unknown) => {
+        // Only a stop can get here (every probe catches its own errors): the host is reported below as cut short.
+        cutShort.set(h.address, signal.aborted ? 'cut short: the scan was stopped' : `identification failed: ${describeError(e)}`);
       }).finally(() => { running--; schedule(); if (!running && (!queue.length || signal.aborted)) idle?.(); });
     }
   };
@@ -180,7 +184,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       if (h.match) return h.match;
       if (!wsd.matches.has(h.address) && !wsd.errors.has(h.address)) { await take(); wsd.probe(h.address); }
       return wsd.waitFor(h.address, Math.min(timeoutMs, 1000), hostSignal);
-    })();
+    })().catch(() => null); // stopped while waiting for a token: no ProbeMatch
     const macTask = neighbours.macOf(h.address).catch(() => null);
     // The web banner over HTTP; over HTTPS only when there is no plain HTTP port or it did not answer.
     const bannerTask = (async () => {
@@ -299,7 +303,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     const evidence: DeviceEvidence = { scopes: w.match?.scopes ?? [] };
     devices.set(w.address, {
       ...evidence, address: w.address, ports: w.ports, wsDiscovery: null,
-      probes: [{ probe: 'identify', ok: false, ms: 0, error: 'not run: the scan was stopped' }],
+      probes: [{ probe: 'identify', ok: false, ms: 0, error: cutShort.get(w.address) ?? 'not run: the scan was stopped' }],
       verdict: identify(compiled, evidence), seenAt: new Date().toISOString(),
     });
   }

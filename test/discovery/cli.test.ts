@@ -61,7 +61,7 @@ describe('sightline discover (CLI)', () => {
       if (!sent && m && Number(m[1]) >= 3) { sent = true; child.kill('SIGINT'); }
     });
     expect(sent, r.stderr).toBe(true);
-    expect(r.code).toBe(130);
+    expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('Stopping: keeping what was found so far');
     const report = JSON.parse(fs.readFileSync(file, 'utf8')) as ScanReport;
     expect(report.interrupted).toBe(true);
