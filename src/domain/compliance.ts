@@ -246,14 +246,15 @@ export function deriveSecurity(findings: FindingFact[], devices: number): Derive
 }
 
 /** Principle 10: a whole-system review within 12 months is a Yes, within 18 months a Partly. */
-export function deriveAnnualReview(lastReview: string | null, today: string): Derived {
-  if (!lastReview) return { answer: 'no', says: 'No annual review of the whole system has been recorded.', data: { lastReview: null } };
+export function deriveAnnualReview(lastReview: string | null, today: string, source?: string): Derived {
+  if (!lastReview) return { answer: 'no', says: 'No annual review of the whole system has been recorded (enter its date in the scope, or record a visit on an annual system review schedule in Maintenance).', data: { lastReview: null } };
   const months = monthsBetween(lastReview, today);
-  const data = { lastReview, monthsAgo: months, nextDue: addMonths(lastReview, 12) };
-  if (lastReview > today) return { answer: null, says: `The review date recorded (${lastReview}) is in the future; correct it.`, data };
-  if (months < 12) return { answer: 'yes', says: `The last annual review was on ${lastReview}; the next is due by ${data.nextDue}.`, data };
-  if (months < 18) return { answer: 'partly', says: `The last annual review was on ${lastReview}, more than a year ago; the next was due by ${data.nextDue}.`, data };
-  return { answer: 'no', says: `The last annual review was on ${lastReview}, more than 18 months ago.`, data };
+  const data = { lastReview, monthsAgo: months, nextDue: addMonths(lastReview, 12), source: source ?? 'the date entered on this assessment' };
+  const on = `${lastReview} (${data.source})`;
+  if (lastReview > today) return { answer: null, says: `The review date recorded (${on}) is in the future; correct it.`, data };
+  if (months < 12) return { answer: 'yes', says: `The last annual review was on ${on}; the next is due by ${data.nextDue}.`, data };
+  if (months < 18) return { answer: 'partly', says: `The last annual review was on ${on}, more than a year ago; the next was due by ${data.nextDue}.`, data };
+  return { answer: 'no', says: `The last annual review was on ${on}, more than 18 months ago.`, data };
 }
 
 /** Days beyond which a retention period needs an explanation (the common practice is a month or less). */

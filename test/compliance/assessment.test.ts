@@ -264,6 +264,25 @@ describeEachDb('self-assessment', (db, kind) => {
     expect(pdf.headers['content-type']).toBe('application/pdf');
   });
 
+  it('answers principle 10 from an annual system review visit recorded in Maintenance', async () => {
+    const draft = await api(app, org.tokens.manager, 'POST', `/api/v1/systems/${systemId}/assessments`);
+    expect([201, 409]).toContain(draft.status); // 409: the earlier page test left a draft open, which serves as well
+    await api(app, org.tokens.manager, 'PATCH', `/api/v1/systems/${systemId}/assessment/scope`, { siteIds: [siteId], assetIds: [axisId], purposes: ['Protect staff and visitors'], annualReviewDate: '2020-01-15' });
+    const p10 = async () => (await api(app, org.tokens.viewer, 'GET', `/api/v1/systems/${systemId}/assessment`)).json.assessment.document.principles[9].answers[0];
+    expect((await p10()).answer).toBe('no');
+    const schedule = await api(app, org.tokens.manager, 'POST', '/api/v1/maintenance/schedules', {
+      title: 'Civic CCTV annual review', target: { type: 'system', id: systemId }, rrule: 'FREQ=YEARLY', startDate: '2025-06-01', template: 'annual-system-review',
+    });
+    expect(schedule.status).toBe(201);
+    const visitDate = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const visit = await api(app, org.tokens.engineer, 'POST', '/api/v1/maintenance/visits', { scheduleId: schedule.json.id, visitDate });
+    expect(visit.status).toBe(201);
+    const answer = await p10();
+    expect(answer.answer).toBe('yes');
+    expect(answer.derived.says).toContain(`The last annual review was on ${visitDate} (a visit recorded on the annual system review schedule in Maintenance)`);
+    expect(answer.derived.says).not.toContain(org.users.engineer.email);
+  });
+
   it('writes the published self-assessment from the command line as PDF or HTML', () => {
     const env = { ...process.env, ...(kind === 'sqlite' ? { DATA_DIR: path.dirname(db().file!), DATABASE_URL: '' } : { DATABASE_URL: db().url! }) };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-report-'));

@@ -77,6 +77,19 @@ export async function systemFindings(tx: Tx, orgId: string, systemId: string) {
     .where('findings.status', 'in', ['open', 'accepted']).orderBy('findings.id').execute();
 }
 
+/**
+ * The date of the last annual system review recorded as a done maintenance visit on this system (a visit on an
+ * "Annual system review" schedule). Principle 10 reads it, so a review logged
+ * in Maintenance counts without anyone copying the date into the assessment. (Not the engineer: the text is published.)
+ */
+export async function lastAnnualReviewVisit(tx: Tx, orgId: string, systemId: string) {
+  return tx.selectFrom('maintenance_visits as v').innerJoin('maintenance_schedules as s', 's.id', 'v.schedule_id')
+    .select(['v.visit_date'])
+    .where('v.org_id', '=', orgId).where('s.org_id', '=', orgId).where('v.status', '=', 'done')
+    .where('s.template', '=', 'annual-system-review').where('s.target_type', '=', 'system').where('s.system_id', '=', systemId)
+    .orderBy('v.visit_date', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function publicationOf(tx: Tx, orgId: string, assessmentId: string) {
   return tx.selectFrom('compliance_publications').selectAll().where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).executeTakeFirst();
 }

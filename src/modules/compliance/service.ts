@@ -40,10 +40,15 @@ export async function listAssessments(ctx: OrgContext, systemId: string): Promis
 
 /** The facts Sightline keeps current for principles 6, 9 and 10, read from the register now. */
 async function deriveAll(ctx: OrgContext, system: System, annualReviewDate: string | null): Promise<Record<DerivedSource, Derived>> {
-  const [assets, findings] = await Promise.all([repo.systemAssets(ctx.db, ctx.orgId, system.id), repo.systemFindings(ctx.db, ctx.orgId, system.id)]);
+  const [assets, findings, visit] = await Promise.all([
+    repo.systemAssets(ctx.db, ctx.orgId, system.id), repo.systemFindings(ctx.db, ctx.orgId, system.id), repo.lastAnnualReviewVisit(ctx.db, ctx.orgId, system.id),
+  ]);
+  // The later of the date entered on the assessment and the last annual-review visit recorded in Maintenance.
+  const fromVisit = visit && (!annualReviewDate || visit.visit_date > annualReviewDate)
+    ? { date: visit.visit_date, source: 'a visit recorded on the annual system review schedule in Maintenance' } : null;
   return {
     findings: deriveSecurity(findings.map((f) => ({ severity: f.severity, title: f.title, device: deviceLabel(f), status: f.status as 'open' | 'accepted' })), assets.length),
-    'annual-review': deriveAnnualReview(annualReviewDate, today()),
+    'annual-review': deriveAnnualReview(fromVisit?.date ?? annualReviewDate, today(), fromVisit?.source),
     retention: deriveRetention(system.retentionDays),
   };
 }
