@@ -159,7 +159,9 @@ describeEachDb('maintenance', (db) => {
   it('shows an installer every organisation they serve, and only those', async () => {
     await createOrganisation(db().db, { type: 'system', id: null, label: 'test' }, { slug: 'eastham', name: 'Eastham council' });
     const installer = await createUser(db().db, { type: 'system', id: null, label: 'test' }, { email: 'fitter@installer.example', name: 'Fitter', password: 'correct-horse-battery-staple' });
-    for (const slug of ['northam', 'southam']) await grantMembership(db().db, { type: 'system', id: null, label: 'test' }, slug, installer.id, 'engineer');
+    // An engineer for one client, only a viewer for the other.
+    await grantMembership(db().db, { type: 'system', id: null, label: 'test' }, 'northam', installer.id, 'engineer');
+    await grantMembership(db().db, { type: 'system', id: null, label: 'test' }, 'southam', installer.id, 'viewer');
     await api(app, other.tokens.manager, 'POST', '/api/v1/maintenance/schedules', { title: 'Southam yearly review', target: { type: 'site', id: ids.otherSite }, rrule: 'FREQ=YEARLY', startDate: '2026-12-01' });
     const east = await createApiToken(db().db, { type: 'system', id: null, label: 'test' }, 'eastham', { name: 'm', role: 'manager' });
     await api(app, east.token, 'POST', '/api/v1/maintenance/schedules', { title: 'Eastham secret check', rrule: 'FREQ=MONTHLY', startDate: '2026-12-01' });
@@ -169,6 +171,9 @@ describeEachDb('maintenance', (db) => {
     expect(all.body).toContain('Monthly check');
     expect(all.body).toContain('Southam yearly review');
     expect(all.body).not.toContain('Eastham');
+    // "Record visit" only where they may record one.
+    expect(all.body).toContain('href="/o/northam/maintenance/visits/new?schedule=');
+    expect(all.body).not.toContain('href="/o/southam/maintenance/visits/new');
     const onlySouth = await agent.get('/maintenance?org=southam');
     expect(onlySouth.body).toContain('Southam yearly review');
     expect(onlySouth.body).not.toContain('Monthly check');

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { can } from '../../platform/context';
+import { can, type Role } from '../../platform/context';
 import { AppError, parseInput } from '../../platform/errors';
 import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
 import { dateFields, text, type FormBody } from '../../server/forms';
@@ -100,6 +100,8 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
     const data = await svc.crossOrgBoard(deps.db, req.session.userId, f);
     return renderPage(deps, req, reply, 'maintenance/views/all.njk', {
       title: 'Maintenance across your organisations', board: data.board, orgs: data.orgs, multiOrg: true, tags: STATUS_TAGS, words: STATUS_WORDS,
+      // "Record visit" only where this person may record one (a viewer in one client, an engineer in another).
+      visitOrgs: data.orgs.filter((o) => can(o.role as Role, 'assets:write')).map((o) => o.slug),
       orgItems: [{ value: '', text: 'All organisations' }, ...data.orgs.map((o) => ({ value: o.slug, text: o.name, selected: o.slug === f.org }))],
       engineerItems: [{ value: '', text: 'Anyone' }, ...data.engineers.map((e) => ({ value: e.id, text: e.name, selected: e.id === f.engineer }))],
       siteItems: [{ value: '', text: 'All sites' }, ...data.sites.map((s) => ({ value: s.id, text: data.orgs.length > 1 ? `${s.name} (${s.org})` : s.name, selected: s.id === f.site }))],
