@@ -112,7 +112,9 @@ describeEachDb('documents', (db) => {
     expect((await download(a.tokens.viewer, `/api/v1/documents/${first.json.id}/versions/latest/download`)).rawPayload.equals(PDF)).toBe(true);
     expect((await download(a.tokens.viewer, `/api/v1/documents/${first.json.id}/versions/3/download`)).statusCode).toBe(404);
     const ctx = { db: db().db, orgId: a.id, orgSlug: a.slug, role: 'admin' as const, actor: { type: 'system' as const, id: null, label: 'test' } };
-    expect((await objectHistory(ctx, 'document', first.json.id)).map((e) => e.action)).toEqual(['version', 'create']);
+    const history = await objectHistory(ctx, 'document', first.json.id);
+    expect(history.map((e) => e.action)).toEqual(['download', 'download', 'version', 'create']); // newest first; the 404 is not a download
+    expect(history[1]).toMatchObject({ summary: 'Downloaded version 1 of DPIA v1 (DPIA v1.txt)' });
   });
 
   it('changes tags and review date, attaches and detaches, and validates targets against the organisation', async () => {
