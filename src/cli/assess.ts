@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
 import type { OrgContext } from '../platform/context';
 import { AppError, notFound } from '../platform/errors';
-import { findOrgBySlug } from '../modules/organisations/repo';
-import { assessOrganisation } from '../modules/provenance/service';
 import os from 'node:os';
 
 /** `sightline assess --org <slug> [--json]`: re-evaluates every asset's provenance and findings, then reports. */
@@ -12,6 +9,10 @@ export function registerAssessCommand(program: Command, fail: (e: unknown) => ne
   program.command('assess').description('re-evaluate provenance and policy findings for every asset of an organisation')
     .requiredOption('--org <slug>', 'organisation slug').option('--json', 'print the summary and findings as JSON')
     .action(async (o: { org: string; json?: boolean }) => {
+      // Loaded on use, not at start-up: every other command would pay for the database and services.
+      const [{ migrate, openDatabase }, { findOrgBySlug }, { assessOrganisation }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/provenance/service'),
+      ]);
       const database = openDatabase(loadConfig());
       try {
         await migrate(database);

@@ -4,13 +4,18 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
 import type { OrgContext } from '../platform/context';
 import { notFound, ValidationError } from '../platform/errors';
 import { UUID_RE } from '../platform/ids';
-import { findOrgBySlug } from '../modules/organisations/repo';
-import { EXPORT_FORMATS, EXPORT_KINDS, type ExportFormat, type ExportKind } from '../modules/exports/schemas';
-import { exportFile } from '../modules/exports/service';
+import type { ExportFormat, ExportKind } from '../modules/exports/schemas';
+
+// The choices for --what and --format, spelled out here: the exports modules load ExcelJS, which the help and every
+// other command would otherwise pay for at start-up. The checks below fail type-checking if the lists drift apart.
+const EXPORT_KINDS = ['assets', 'findings', 'plan'] as const satisfies readonly ExportKind[];
+const EXPORT_FORMATS = ['csv', 'xlsx', 'json'] as const satisfies readonly ExportFormat[];
+type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;
+true satisfies Missing<ExportKind, (typeof EXPORT_KINDS)[number]>;
+true satisfies Missing<ExportFormat, (typeof EXPORT_FORMATS)[number]>;
 
 interface ExportOptions {
   org: string; what: ExportKind; format: ExportFormat; out?: string;
@@ -56,6 +61,9 @@ export function registerExportCommand(program: Command, fail: (e: unknown) => ne
     .option('--q <text>', 'assets whose text contains this').option('--severity <severity>', 'findings of this severity')
     .option('--rule <rule>', 'findings of this rule').option('--budget <pounds>', 'plan: mark which replacements this budget covers')
     .action(async (o: ExportOptions) => {
+      const [{ migrate, openDatabase }, { findOrgBySlug }, { exportFile }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/exports/service'),
+      ]);
       const database = openDatabase(loadConfig());
       const tmp = o.out ? path.join(path.dirname(path.resolve(o.out)), `.${path.basename(o.out)}.${process.pid}.part`) : null;
       try {

@@ -4,11 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
 import type { OrgContext } from '../platform/context';
 import { notFound, ValidationError } from '../platform/errors';
-import { findOrgBySlug } from '../modules/organisations/repo';
-import { importSpreadsheet, parseMappingFile, type ImportProgress, type ImportReport } from '../modules/imports/service';
+import type { ImportProgress, ImportReport } from '../modules/imports/service';
 
 interface ImportOptions { org: string; sheet?: string; mapping?: string; dryRun?: boolean; createSites?: boolean; json?: boolean }
 
@@ -73,6 +71,10 @@ export function registerImportCommand(program: Command, fail: (e: unknown) => ne
     .option('--create-sites', 'create the sites the file names that do not exist yet (otherwise they are row errors)')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: ImportOptions) => {
+      // Loaded on use, not at start-up: the importer brings the database, services and ExcelJS.
+      const [{ migrate, openDatabase }, { findOrgBySlug }, { importSpreadsheet, parseMappingFile }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/imports/service'),
+      ]);
       const database = openDatabase(loadConfig());
       const progress = progressPrinter();
       try {

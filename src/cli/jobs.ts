@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
-import { createApp } from '../server/app';
-import { findOrgBySlug } from '../modules/organisations/repo';
 import { notFound } from '../platform/errors';
+
+/** The database and the app, loaded when a jobs command runs (not at CLI start-up, which every command pays). */
+const load = () => Promise.all([import('../platform/db'), import('../server/app')]).then(([db, app]) => ({ ...db, ...app }));
 
 /**
  * `sightline jobs work|run|list`: background jobs outside the web server. Handlers are registered by the same
@@ -15,6 +15,7 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
   jobs.command('work').description('run a job worker until stopped (use when `serve` runs with SIGHTLINE_JOBS_WORKER=0)')
     .action(async () => {
       try {
+        const { migrate, openDatabase, createApp } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
@@ -30,6 +31,7 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
   jobs.command('run').description('run every job that is due now, then exit')
     .action(async () => {
       try {
+        const { migrate, openDatabase, createApp } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
@@ -48,12 +50,14 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
     .option('--limit <n>', 'how many', '50')
     .action(async (o: { org?: string; state?: 'queued' | 'running' | 'done' | 'failed'; limit: string }) => {
       try {
+        const { migrate, openDatabase, createApp } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
         const app = await createApp(database, config);
         let orgId: string | undefined;
         if (o.org) {
+          const { findOrgBySlug } = await import('../modules/organisations/repo');
           const org = await findOrgBySlug(database.db, o.org);
           if (!org) throw notFound(`Organisation "${o.org}"`);
           orgId = org.id;

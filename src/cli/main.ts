@@ -1,14 +1,9 @@
 import { Command, Option } from 'commander';
+import os from 'node:os';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
+import type { Database } from '../platform/db';
 import { ROLES, type Actor } from '../platform/context';
 import { AppError } from '../platform/errors';
-import { createApp } from '../server/app';
-import { createApiToken, listApiTokens, revokeApiToken, createUser } from '../modules/users/service';
-import { createOrganisation, grantMembership } from '../modules/organisations/service';
-import { findUserByEmail } from '../modules/users/repo';
-import { seedIfEmpty } from './seed';
-import { reassessStaleEstates } from '../modules/provenance/service';
 import { registerAssessCommand } from './assess';
 import { registerIdentifyCommand } from './identify';
 import { registerImportCommand } from './import';
@@ -17,11 +12,17 @@ import { registerDiscoverCommand } from './discover';
 import { registerSimulateCommand } from './simulate';
 import { registerReportCommand } from './report';
 import { registerJobsCommand } from './jobs';
-import os from 'node:os';
+import { generateOneTimePassword } from './password';
+
+// The server, database and services are loaded by the commands that use them, not here: start-up time matters
+// for `discover`, `identify` and scripts. Keep top-level imports light (commander, built-ins, types, constants).
+
+export { generateOneTimePassword }; // it lived here: importers of main keep working
 
 const cliActor = (): Actor => ({ type: 'cli', id: null, label: `cli ${os.userInfo().username}@${os.hostname()}` });
 
-async function withDb<T>(fn: (database: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+async function withDb<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+  const { openDatabase, migrate } = await import('../platform/db');
   const config = loadConfig();
   const database = openDatabase(config);
   try {
@@ -49,6 +50,9 @@ export function buildCli(): Command {
 
   program.command('serve').description('migrate the database, seed the demo organisation on first start, and serve the web app and API')
     .action(async () => {
+      const [{ openDatabase, migrate }, { seedIfEmpty }, { createApp }, { reassessStaleEstates }] = await Promise.all([
+        import('../platform/db'), import('./seed'), import('../server/app'), import('../modules/provenance/service'),
+      ]);
       const config = loadConfig();
       const database = openDatabase(config);
       const applied = await migrate(database);
@@ -71,6 +75,7 @@ export function buildCli(): Command {
 
   program.command('migrate').description('apply database migrations').action(async () => {
     try {
+      const { migrate } = await import('../platform/db');
       await withDb(async (database) => {
         const applied = await migrate(database);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : `Database is up to date (${database.kind})`);
@@ -80,6 +85,7 @@ export function buildCli(): Command {
 
   program.command('seed').description('create the demo organisation and admin if the database is empty').action(async () => {
     try {
+      const { seedIfEmpty } = await import('./seed');
       await withDb(async (database) => {
         const seeded = await seedIfEmpty(database.db, { ...loadConfig(), demo: true });
         if (!seeded) { console.log('The database already has organisations; nothing seeded.'); return; }
@@ -91,7 +97,10 @@ export function buildCli(): Command {
   const org = program.command('org').description('organisations');
   org.command('create').description('create an organisation').requiredOption('--slug <slug>', 'URL-safe identifier').requiredOption('--name <name>', 'display name')
     .action(async (o) => {
-      try { await withDb(async ({ db }) => { const r = await createOrganisation(db, cliActor(), { slug: o.slug, name: o.name }); console.log(`Created organisation ${r.slug}`); }); } catch (e) { fail(e); }
+      try {
+        const { createOrganisation } = await import('../modules/organisations/service');
+        await withDb(async ({ db }) => { const r = await createOrganisation(db, cliActor(), { slug: o.slug, name: o.name }); console.log(`Created organisation ${r.slug}`); });
+      } catch (e) { fail(e); }
     });
 
   const user = program.command('user').description('people who sign in');
@@ -101,6 +110,9 @@ export function buildCli(): Command {
     .option('--name <name>', 'full name (new users)').option('--password <password>', 'initial password (new users; otherwise one is generated and must be changed)')
     .action(async (o) => {
       try {
+        const [{ findUserByEmail }, { createUser }, { grantMembership }] = await Promise.all([
+          import('../modules/users/repo'), import('../modules/users/service'), import('../modules/organisations/service'),
+        ]);
         await withDb(async ({ db }) => {
           let u = await findUserByEmail(db, o.email);
           let generated: string | null = null;
@@ -120,11 +132,15 @@ export function buildCli(): Command {
     .requiredOption('--org <slug>', 'organisation slug').addOption(new Option('--role <role>', 'role of the token').choices([...ROLES]).makeOptionMandatory())
     .requiredOption('--name <label>', 'what the token is for')
     .action(async (o) => {
-      try { await withDb(async ({ db }) => { const t = await createApiToken(db, cliActor(), o.org, { name: o.name, role: o.role }); console.log(t.token); console.error(`Token "${t.name}" (${t.role}) for ${t.org}, id ${t.id}. Store it now: it cannot be shown again.`); }); } catch (e) { fail(e); }
+      try {
+        const { createApiToken } = await import('../modules/users/service');
+        await withDb(async ({ db }) => { const t = await createApiToken(db, cliActor(), o.org, { name: o.name, role: o.role }); console.log(t.token); console.error(`Token "${t.name}" (${t.role}) for ${t.org}, id ${t.id}. Store it now: it cannot be shown again.`); });
+      } catch (e) { fail(e); }
     });
   token.command('list').description('list an organisation’s tokens (never their values)').requiredOption('--org <slug>')
     .action(async (o) => {
       try {
+        const { listApiTokens } = await import('../modules/users/service');
         await withDb(async ({ db }) => {
           for (const t of await listApiTokens(db, o.org)) console.log([t.id, t.role.padEnd(8), t.revoked_at ? 'revoked' : 'live   ', t.last_used_at ?? 'never used', t.name].join('  '));
         });
@@ -132,7 +148,10 @@ export function buildCli(): Command {
     });
   token.command('revoke').description('revoke a token by id').requiredOption('--org <slug>').argument('<id>')
     .action(async (id, o) => {
-      try { await withDb(async ({ db }) => { await revokeApiToken(db, cliActor(), o.org, id); console.log(`Revoked ${id}`); }); } catch (e) { fail(e); }
+      try {
+        const { revokeApiToken } = await import('../modules/users/service');
+        await withDb(async ({ db }) => { await revokeApiToken(db, cliActor(), o.org, id); console.log(`Revoked ${id}`); });
+      } catch (e) { fail(e); }
     });
 
   registerAssessCommand(program, fail);
@@ -145,17 +164,6 @@ export function buildCli(): Command {
   registerJobsCommand(program, fail);
 
   return program;
-}
-
-export function generateOneTimePassword(): string {
-  // Four groups of five from an unambiguous alphabet: about 100 bits, easy to read out.
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const limit = 256 - (256 % alphabet.length); // reject bytes past the last whole multiple: no modulo bias
-  const chars: string[] = [];
-  while (chars.length < 20) {
-    for (const b of crypto.getRandomValues(new Uint8Array(32))) if (b < limit && chars.length < 20) chars.push(alphabet[b % alphabet.length]);
-  }
-  return [0, 5, 10, 15].map((i) => chars.slice(i, i + 5).join('')).join('-');
 }
 
 export async function main(argv: string[]) {

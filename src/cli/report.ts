@@ -2,14 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config';
-import { migrate, openDatabase } from '../platform/db';
 import type { OrgContext } from '../platform/context';
 import { AppError, notFound, ValidationError } from '../platform/errors';
-import { findOrgBySlug } from '../modules/organisations/repo';
-import { createViews } from '../server/views';
-import { publishedView } from '../modules/compliance/service';
-import { publicHtml, publicPdf } from '../modules/compliance/publish';
-import { riskReportData, riskReportPdf, riskReportXlsx } from '../modules/reports/risk-report';
+
+// Each kind loads what it renders with (views, PDF and XLSX writers) when it runs, not at CLI start-up.
 
 /** The options every report kind may read; each kind says which it needs. */
 interface ReportOptions { org: string; kind: string; format: string; out: string; system?: string; version?: string }
@@ -29,6 +25,9 @@ const KINDS: Record<string, ReportKind> = {
       if (!o.system) throw new ValidationError({ system: 'Give the system id with --system' });
       const version = o.version === undefined ? undefined : Number(o.version);
       if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new ValidationError({ version: 'Version must be a whole number, 1 or more' });
+      const [{ publishedView }, { publicHtml, publicPdf }, { createViews }] = await Promise.all([
+        import('../modules/compliance/service'), import('../modules/compliance/publish'), import('../server/views'),
+      ]);
       const { view } = await publishedView(ctx, o.system, version);
       return o.format === 'pdf' ? publicPdf(view) : Buffer.from(publicHtml(createViews(), view, { standalone: true }), 'utf8');
     },
@@ -37,6 +36,7 @@ const KINDS: Record<string, ReportKind> = {
     description: 'the estate risk report for a senior risk owner',
     formats: ['pdf', 'xlsx'],
     async make(ctx, orgName, o) {
+      const { riskReportData, riskReportPdf, riskReportXlsx } = await import('../modules/reports/risk-report');
       const data = await riskReportData(ctx, orgName);
       return o.format === 'pdf' ? riskReportPdf(data) : riskReportXlsx(data);
     },
@@ -58,6 +58,7 @@ export function registerReportCommand(program: Command, fail: (e: unknown) => ne
         if (!kind) throw new ValidationError({ kind: `Unknown kind "${o.kind}"; choose ${Object.keys(KINDS).join(' or ')}` });
         if (!kind.formats.includes(o.format)) throw new ValidationError({ format: `${o.kind} comes as ${kind.formats.join(' or ')}` });
       } catch (e) { fail(e); }
+      const [{ migrate, openDatabase }, { findOrgBySlug }] = await Promise.all([import('../platform/db'), import('../modules/organisations/repo')]);
       const database = openDatabase(loadConfig());
       try {
         await migrate(database);

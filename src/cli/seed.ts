@@ -5,7 +5,7 @@ import type { Actor, OrgContext } from '../platform/context';
 import { countOrgs } from '../modules/organisations/repo';
 import { createOrganisation, grantMembership } from '../modules/organisations/service';
 import { createUser } from '../modules/users/service';
-import { generateOneTimePassword } from './main';
+import { generateOneTimePassword } from './password';
 import { seedDemoEstate } from './demo-estate';
 
 export interface Seeded { orgSlug: string; orgName: string; email: string; generatedPassword: string | null }
