@@ -186,11 +186,31 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       return wsd.waitFor(h.address, Math.min(timeoutMs, 1000), hostSignal);
     })().catch(() => null); // stopped while waiting for a token: no ProbeMatch
     const macTask = neighbours.macOf(h.address).catch(() => null);
-    // The web banner over HTTP; over HTTPS only when there is no plain HTTP port or it did not answer.
+    // The web banner over HTTP; over HTTPS only when there is no plain HTTP port or it did not answer. A device
+    // that has not answered plain HTTP within a quarter of the timeout is asked over HTTPS at once as well (a hedged
+    // request), so a stalled web server costs one timeout, not two in a row; a prompt answer cancels the hedge.
     const bannerTask = (async () => {
-      const plain = httpPort === undefined ? null : await timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
-      if (plain || httpsPort === undefined) return plain;
-      return timed<BannerResult>(`https:${httpsPort} banner`, () => readBanner(web(httpsPort, true)));
+      if (httpPort === undefined) return httpsPort === undefined ? null : timed<BannerResult>(`https:${httpsPort} banner`, () => readBanner(web(httpsPort, true)));
+      const plainTask = timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
+      if (httpsPort === undefined) return plainTask;
+      let tlsTask: Promise<BannerResult | null> | null = null;
+      const hedge = new AbortController();
+      const startTls = () => (tlsTask ??= timed<BannerResult>(`https:${httpsPort} banner`,
+        () => readBanner({ ...web(httpsPort, true), signal: AbortSignal.any([hostSignal, hedge.signal]) })));
+      const timer = setTimeout(startTls, Math.max(50, timeoutMs / 4));
+      const plain = await plainTask;
+      clearTimeout(timer);
+      if (plain) {
+        if (tlsTask) {
+          // Its "aborted" line would only confuse the report.
+          hedge.abort();
+          await tlsTask;
+          const i = probes.findIndex((x) => x.probe === `https:${httpsPort} banner`);
+          if (i >= 0) probes.splice(i, 1);
+        }
+        return plain;
+      }
+      return startTls();
     })();
     const rtspTask = rtspPort === undefined ? Promise.resolve(null)
       : timed<RtspResult>(`rtsp:${rtspPort} OPTIONS`, async () => { await take(); return rtspOptions(h.address, rtspPort, timeoutMs, hostSignal); });
@@ -235,7 +255,12 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     let evidence = evidenceFrom(null);
     let verdict = identify(compiled, evidence);
     const webPort = httpPort ?? httpsPort;
-    if (webPort !== undefined && !hostSignal.aborted) {
+    // A host that answered none of the first round (every probe failed or timed out) is stalled or not a device
+    // at all: asking a dozen vendor paths would only cost it another timeout.
+    const answeredAnything = !!(match || firstBanner || rtsp || onvif?.info || onvif?.steps.some((st) => st.ok) || (onvif && onvif.auth !== 'anonymous'));
+    if (webPort !== undefined && !hostSignal.aborted && !answeredAnything) {
+      probes.push({ probe: `http:${webPort} vendor paths`, ok: false, ms: 0, error: 'skipped: the device answered none of the first probes' });
+    } else if (webPort !== undefined && !hostSignal.aborted) {
       if (verdict.origin === null || verdict.confidence < CONFIDENT || verdict.conflicts.length) {
         // In doubt: the vendor paths, and the banner once more if it did not come (a busy device may have been slow).
         const [paths, retried] = await Promise.all([
@@ -285,8 +310,8 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     interrupted = swept.interrupted;
     phase = 'identify';
     progress();
-    if (!signal.aborted) {
-      // Late WS-Discovery answers (hosts with no open TCP port, multicast answers).
+    if (!signal.aborted && (o.wsdAll || o.multicast)) {
+      // Late WS-Discovery answers (hosts with no open TCP port, multicast answers): only those probes can bring them.
       await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1000)));
       for (const a of [...lateMatches, ...wsd.matches.keys()]) if (!work.has(a) && guard.allows(a)) found(a, [], wsd.matches.get(a) ?? null);
     }
