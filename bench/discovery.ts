@@ -7,7 +7,8 @@
 // identification of every host found: HTTP(S), RTSP, ONVIF, WS-Discovery, provenance) and
 // `nmap -n -Pn -sT -p <ports> --min-rate <rate> 127.2.0.0/16` (the same connect sweep, no identification).
 // Both run as child processes and are timed from spawn to exit. Every live device must be found by both and
-// identified by discover as its configured maker. Only 127.0.0.0/8 is ever dialled.
+// identified by discover as its configured maker. Then the sweep alone, like for like: both tools over an empty
+// /16 (127.3.0.0/16) with the same port list. Only 127.0.0.0/8 is ever dialled.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ const RUNS = Number(args.runs ?? 1);
 const WORKERS = args.workers ? ['--workers', String(Number(args.workers))] : [];
 const MISBEHAVING = Number(args.misbehaving ?? 0.02);
 const NET = '127.2.0.0/16';
+const EMPTY_NET = '127.3.0.0/16';
 const NMAP = '/usr/bin/nmap';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const out = path.join(root, 'bench/out');
@@ -114,6 +116,20 @@ async function main() {
         + `${d.cpu.toFixed(1)} s + simulator ${d.simCpu.toFixed(1)} s | ${truth.length - missing.length}/${truth.length} | ${truth.length - missing.length - wrong.length}/${truth.length} |`);
       rows.push(`| ${run} | nmap -sT (sweep only) | ${(n.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (n.ms / 1000)).toLocaleString('en-GB')} | ${n.cpu.toFixed(1)} s + simulator ${n.simCpu.toFixed(1)} s | ${truth.length - nmapMissing.length}/${truth.length} | — |`);
       rows.push(`| ${run} | ratio nmap ÷ discover (wall) | ${(n.ms / d.ms).toFixed(2)}× | | | | |`);
+
+      // The sweep alone, like for like: the same port list over an empty /16 (every connect refused at once), so
+      // neither tool has anything to identify and the simulator has nothing to answer.
+      const emptyJson = path.join(out, `discovery-empty-${run}.json`);
+      const de = await timed(['node', 'bin/sightline.mjs', 'discover', EMPTY_NET, '--allow', EMPTY_NET, '--rate', String(RATE), '--concurrency', String(CONCURRENCY),
+        '--timeout', String(TIMEOUT), '--json', emptyJson, '--quiet', ...WORKERS], sim.pid!);
+      if (de.code !== 0) throw new Error(`discover (empty range) failed (${de.code}): ${de.stderr.slice(-2000)}`);
+      const ne = await timed([NMAP, '-n', '-Pn', '-sT', '-p', ports, '--min-rate', String(RATE), EMPTY_NET, '-oG', '/dev/null'], sim.pid!);
+      if (ne.code !== 0) throw new Error(`nmap (empty range) failed (${ne.code}): ${ne.stderr.slice(-2000)}`);
+      const emptyFound = (JSON.parse(fs.readFileSync(emptyJson, 'utf8')) as ScanReport).devices.length;
+      console.error(`run ${run}: sweep only (${EMPTY_NET}): discover ${(de.ms / 1000).toFixed(1)} s, nmap ${(ne.ms / 1000).toFixed(1)} s`);
+      rows.push(`| ${run} | sightline discover, sweep only (${EMPTY_NET}, nothing listening) | ${(de.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (de.ms / 1000)).toLocaleString('en-GB')} | ${de.cpu.toFixed(1)} s | ${emptyFound} (none expected) | — |`);
+      rows.push(`| ${run} | nmap -sT, sweep only (${EMPTY_NET}) | ${(ne.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (ne.ms / 1000)).toLocaleString('en-GB')} | ${ne.cpu.toFixed(1)} s | — | — |`);
+      rows.push(`| ${run} | ratio nmap ÷ discover, sweep only (wall) | ${(ne.ms / de.ms).toFixed(2)}× | | | | |`);
     }
   } finally {
     sim.kill('SIGINT');
