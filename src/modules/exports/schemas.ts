@@ -2,7 +2,9 @@ import { assetListQuery } from '../assets/schemas';
 import { findingListQuery } from '../findings/schemas';
 import { planQuery } from '../plan/schemas';
 
-export { EXPORT_FORMATS, type ExportFormat } from './formats';
+// The choices live here, away from the writers (which load ExcelJS), so the CLI can offer them without loading it.
+export const EXPORT_FORMATS = ['csv', 'xlsx', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const EXPORT_KINDS = ['assets', 'findings', 'plan'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];

@@ -4,13 +4,14 @@ import { parseInput } from '../../platform/errors';
 import { toListItem } from '../assets/repo';
 import { listFindings } from '../findings/service';
 import { remediationPlan, type PlanLine } from '../plan/service';
-import { assetBatches, type AssetExportRow } from './repo';
+import { assetBatches, assetRowObject, AT, type AssetRow } from './repo';
 import { CONTENT_TYPES, writeCsv, writeJson, writeXlsx, type ExportColumn, type ExportFormat } from './formats';
 import { exportQueries, type ExportKind } from './schemas';
 
 /**
- * Rows read from the database per query: enough to amortise the query, few enough that a batch dies young (larger
- * batches survive into the old generation and the garbage collector then dominates a million-row export).
+ * Rows read from the database per query: enough to amortise the query, few enough that a batch dies young (with
+ * two batches alive, larger ones survive into the old generation and the collector's work grows: measured on a
+ * million-row CSV export, 1,000 was faster than 2,000 or 5,000 on SQLite and as fast on PostgreSQL).
  */
 export const EXPORT_BATCH = 1000;
 
@@ -19,23 +20,23 @@ export const EXPORT_BATCH = 1000;
  * can set is here, so an export imported into an empty organisation rebuilds the register (sites, networks
  * and systems by name). The Sightline id comes first for people matching rows back to the app.
  */
-export const ASSET_COLUMNS: ExportColumn<AssetExportRow>[] = [
-  { header: 'Asset ID', value: (a) => a.id, width: 38 },
-  { header: 'Kind', value: (a) => a.kind },
-  { header: 'Manufacturer', value: (a) => a.manufacturer, width: 18 },
-  { header: 'Model', value: (a) => a.model, width: 22 },
-  { header: 'Serial', value: (a) => a.serial, width: 20 },
-  { header: 'MAC address', value: (a) => a.mac, width: 19 },
-  { header: 'IP address', value: (a) => a.ip, width: 16 },
-  { header: 'Firmware', value: (a) => a.firmware, width: 22 },
-  { header: 'Site', value: (a) => a.site_name, width: 24 },
-  { header: 'Network', value: (a) => a.network_name, width: 18 },
-  { header: 'System', value: (a) => a.system_name, width: 18 },
-  { header: 'Status', value: (a) => a.status, width: 14 },
-  { header: 'Install date', type: 'date', value: (a) => a.install_date, width: 12 },
-  { header: 'Warranty end', type: 'date', value: (a) => a.warranty_end, width: 12 },
-  { header: 'Location', value: (a) => a.location, width: 24 },
-  { header: 'Notes', value: (a) => a.notes, width: 40 },
+export const ASSET_COLUMNS: ExportColumn<AssetRow>[] = [
+  { header: 'Asset ID', value: (a) => a[AT.id], width: 38 },
+  { header: 'Kind', value: (a) => a[AT.kind] },
+  { header: 'Manufacturer', value: (a) => a[AT.manufacturer], width: 18 },
+  { header: 'Model', value: (a) => a[AT.model], width: 22 },
+  { header: 'Serial', value: (a) => a[AT.serial], width: 20 },
+  { header: 'MAC address', value: (a) => a[AT.mac], width: 19 },
+  { header: 'IP address', value: (a) => a[AT.ip], width: 16 },
+  { header: 'Firmware', value: (a) => a[AT.firmware], width: 22 },
+  { header: 'Site', value: (a) => a[AT.site_name], width: 24 },
+  { header: 'Network', value: (a) => a[AT.network_name], width: 18 },
+  { header: 'System', value: (a) => a[AT.system_name], width: 18 },
+  { header: 'Status', value: (a) => a[AT.status], width: 14 },
+  { header: 'Install date', type: 'date', value: (a) => a[AT.install_date], width: 12 },
+  { header: 'Warranty end', type: 'date', value: (a) => a[AT.warranty_end], width: 12 },
+  { header: 'Location', value: (a) => a[AT.location], width: 24 },
+  { header: 'Notes', value: (a) => a[AT.notes], width: 40 },
 ];
 
 type FindingItem = Awaited<ReturnType<typeof listFindings>>['items'][number];
@@ -123,7 +124,7 @@ export function exportFile(ctx: OrgContext, what: ExportKind, format: ExportForm
   let body: Readable;
   if (what === 'assets') {
     const f = parseInput(exportQueries.assets, query ?? {});
-    body = write(format, ASSET_COLUMNS, toListItem, assetBatches(ctx.db, ctx.orgId, { ...f, limit: EXPORT_BATCH }, EXPORT_BATCH), 'Assets');
+    body = write(format, ASSET_COLUMNS, (r) => toListItem(assetRowObject(r)), assetBatches(ctx.db, ctx.orgId, { ...f, limit: EXPORT_BATCH }, EXPORT_BATCH), 'Assets');
   } else if (what === 'findings') {
     const q = parseInput(exportQueries.findings, query ?? {});
     body = write(format, FINDING_COLUMNS, same, findingBatches(ctx, q), 'Findings');
