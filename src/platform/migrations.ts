@@ -2,7 +2,7 @@ import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
 import type { DbKind } from './config';
 import { up as importsUp } from '../modules/imports/migration';
 import { up as documentsUp } from '../modules/documents/migration';
-import { up as discoveryUp } from '../modules/discovery/migration';
+import { up as discoveryUp, upMissing as assetMissingUp } from '../modules/discovery/migration';
 import { up as complianceUp } from '../modules/compliance/migration';
 import { up as dpiaUp } from '../modules/dpia/migration';
 import { up as maintenanceUp } from '../modules/maintenance/migration';
@@ -324,6 +324,7 @@ const all: Record<string, Up> = {
   '0008_dpia': dpiaUp,
   '0009_maintenance': maintenanceUp,
   '0010_reminders': remindersUp,
+  '0011_asset_missing': assetMissingUp,
 };
 
 class CodeMigrations implements MigrationProvider {

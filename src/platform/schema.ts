@@ -57,6 +57,8 @@ export interface AssetsTable {
   notes: string | null; search_text: string; created_at: string; updated_at: string;
   /** Added by the imports migration (0004): the organisation's own key, and the original text of normalised cells. */
   external_key?: string | null; import_original_json?: string | null;
+  /** Added by 0011: the date of the discovery scan after which someone marked the asset missing (null once seen again). */
+  missing_since?: string | null;
 }
 
 export interface AuditEventsTable {

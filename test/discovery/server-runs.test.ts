@@ -111,7 +111,10 @@ describeEachDb('discovery: uploaded scans and reconciliation', (db) => {
     const r = await api(app, org.tokens.engineer, 'POST', `/api/v1/discovery/runs/${runId}/items/${missing.id}/action`);
     expect(r.json).toMatchObject({ outcome: 'marked-missing', outcomeAssetId: assets.gone });
     expect(r.json.outcomeSummary).toMatch(/Not seen on the network at 10\.20\.1\.12/);
-    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json.status).toBe('in-service');
+    // Not its status (not answering is not removed), but the register shows it missing since that scan.
+    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json).toMatchObject({ status: 'in-service', missingSince: '2026-11-20' });
+    const page = await (await signedInAgent(app, org.users.viewer.email)).get(`/o/fenwick/assets/${assets.gone}`);
+    expect(page.body).toContain('Marked missing: not found on the network by the discovery scan of 20 November 2026');
     const trail = (await api(app, org.tokens.admin, 'GET', `/api/v1/audit?objectType=asset&objectId=${assets.gone}`)).json.events;
     expect(trail.map((e: any) => e.action)).toContain('mark-missing');
     expect((await items()).filter((i: any) => i.outcome === null).map((i: any) => i.kind)).toEqual(['changed']);
@@ -173,5 +176,15 @@ describeEachDb('discovery: uploaded scans and reconciliation', (db) => {
     expect(r.json.summary.missing).toBe(0);
     const site = await api(app, org.tokens.manager, 'POST', '/api/v1/sites', JSON.stringify({ name: 'x', address: 'y'.repeat(1024 * 1024) }));
     expect(site.status).toBe(413);
+  });
+
+  it('clears the missing marker when a later scan sees the asset again', async () => {
+    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json.missingSince).toBe('2026-11-20');
+    const back = device('10.20.1.12', { brand: 'HIKVISION', mac: '44:19:B6:00:00:03', onvif: { manufacturer: 'HIKVISION', model: 'DS-2CD2143G2-I', firmwareVersion: null, serialNumber: 'HK-3' } } as any);
+    const r = await api(app, org.tokens.engineer, 'POST', '/api/v1/discovery/runs', report(['10.20.1.12'], [back], { startedAt: '2026-11-27T10:00:00.000Z', finishedAt: '2026-11-27T10:00:30.000Z' }));
+    expect(r.status).toBe(201);
+    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json.missingSince).toBeNull();
+    const page = await (await signedInAgent(app, org.users.viewer.email)).get(`/o/fenwick/assets/${assets.gone}`);
+    expect(page.body).not.toContain('Marked missing');
   });
 });

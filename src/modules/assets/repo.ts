@@ -10,7 +10,7 @@ export function toAsset(r: AssetsTable): Asset {
     id: r.id, kind: r.kind as Asset['kind'], manufacturer: r.manufacturer, model: r.model, serial: r.serial, firmware: r.firmware,
     mac: r.mac, ip: r.ip, networkId: r.network_id, siteId: r.site_id, systemId: r.system_id, installDate: r.install_date,
     warrantyEnd: r.warranty_end, status: r.status as Asset['status'], location: r.location, notes: r.notes,
-    createdAt: r.created_at, updatedAt: r.updated_at,
+    createdAt: r.created_at, updatedAt: r.updated_at, missingSince: r.missing_since ?? null,
   };
 }
 

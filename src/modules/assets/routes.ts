@@ -24,6 +24,7 @@ const assetOut = z.object({
   firmware: z.string().nullable(), mac: z.string().nullable(), ip: z.string().nullable(), networkId: z.string().nullable(), siteId: z.string().nullable(),
   systemId: z.string().nullable(), installDate: z.string().nullable(), warrantyEnd: z.string().nullable(), status: z.enum(ASSET_STATUSES),
   location: z.string().nullable(), notes: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  missingSince: z.string().nullable().describe('Date of the discovery scan after which the asset was marked missing; null once a scan sees it again'),
 });
 const listItemOut = assetOut.extend({ siteName: z.string().nullable(), networkName: z.string().nullable(), systemName: z.string().nullable() });
 

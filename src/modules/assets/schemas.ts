@@ -66,6 +66,8 @@ export interface Asset {
   firmware: string | null; mac: string | null; ip: string | null; networkId: string | null; siteId: string | null; systemId: string | null;
   installDate: string | null; warrantyEnd: string | null; status: (typeof ASSET_STATUSES)[number]; location: string | null;
   notes: string | null; createdAt: string; updatedAt: string;
+  /** Marked missing after the discovery scan of this date; null when discovery has not reported it missing. */
+  missingSince: string | null;
 }
 
 export interface AssetListItem extends Asset { siteName: string | null; networkName: string | null; systemName: string | null }

@@ -87,7 +87,7 @@ export async function updateAsset(ctx: OrgContext, id: string, body: unknown): P
       const existing = await repo.findAsset(tx, ctx.orgId, id);
       if (!existing) throw notFound('Asset');
       const before = repo.toAsset(existing);
-      const { id: _i, createdAt: _c, updatedAt: _u, ...current } = before;
+      const { id: _i, createdAt: _c, updatedAt: _u, missingSince: _m, ...current } = before;
       const input = parseInput(assetInput, { ...current, ...patch });
       await checkRefs(tx, ctx, input, id);
       const cols = { ...repo.assetColumns(input), updated_at: nowIso() };

@@ -113,3 +113,11 @@ export const up: Up = async (db) => {
     .execute();
   await db.schema.createIndex('discovery_items_run_idx').on('discovery_items').columns(['org_id', 'run_id', 'kind', 'id']).execute();
 };
+
+/**
+ * 0011_asset_missing: the date of the scan that last failed to find an asset someone then marked missing; cleared
+ * when a later scan sees it again. A marker beside the status, not a status: "not answering" is not "removed".
+ */
+export const upMissing: Up = async (db) => {
+  await db.schema.alterTable('assets').addColumn('missing_since', 'text').execute();
+};

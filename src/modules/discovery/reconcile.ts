@@ -70,7 +70,7 @@ function indexBy(assets: repo.RegisterAsset[], key: (a: repo.RegisterAsset) => s
  * Compares the devices with the register. `scanned` says which addresses the scan covered (its targets, within the
  * organisation's allowed ranges); "missing" is only judged for a scan that ran to the end.
  */
-export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], scanned: (ip: string) => boolean, interrupted: boolean): Promise<PlannedItem[]> {
+export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], scanned: (ip: string) => boolean, interrupted: boolean): Promise<{ items: PlannedItem[]; seenAssetIds: string[] }> {
   const pick = (f: (d: SeenDevice) => string | null) => devices.map(f).filter((v): v is string => !!v);
   const [macs, serials, ips] = await Promise.all([
     repo.assetsMatching(tx, orgId, 'mac', pick((d) => d.mac)),
@@ -125,7 +125,7 @@ export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], sc
       }
     }
   }
-  return items;
+  return { items, seenAssetIds: [...seenAssets] };
 }
 
 /** A scanned-address test: inside one of the targets and inside the allowed ranges. */

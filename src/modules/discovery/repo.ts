@@ -137,6 +137,19 @@ export async function finishItem(tx: Tx, orgId: string, id: string, set: Pick<Di
 export type RegisterAsset = Pick<AssetsTable, 'id' | 'kind' | 'manufacturer' | 'model' | 'serial' | 'firmware' | 'mac' | 'ip' | 'status'>;
 const ASSET_COLS = ['id', 'kind', 'manufacturer', 'model', 'serial', 'firmware', 'mac', 'ip', 'status'] as const;
 
+/** Marks an asset missing after the scan of `date` (kept if an earlier scan already marked it: missing since then). */
+export async function markMissing(tx: Tx, orgId: string, assetId: string, date: string) {
+  await tx.updateTable('assets').set({ missing_since: date }).where('org_id', '=', orgId).where('id', '=', assetId)
+    .where((eb) => eb.or([eb('missing_since', 'is', null), eb('missing_since', '>', date)])).execute();
+}
+
+/** Assets a scan saw: no longer missing. */
+export async function clearMissing(tx: Tx, orgId: string, assetIds: string[]) {
+  for (const part of chunks(assetIds)) {
+    await tx.updateTable('assets').set({ missing_since: null }).where('org_id', '=', orgId).where('id', 'in', part).where('missing_since', 'is not', null).execute();
+  }
+}
+
 /** Assets whose MAC, serial or IP is one of those given. */
 export async function assetsMatching(tx: Tx, orgId: string, column: 'mac' | 'serial' | 'ip', values: string[]): Promise<RegisterAsset[]> {
   const out: RegisterAsset[] = [];

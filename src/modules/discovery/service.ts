@@ -127,7 +127,9 @@ export async function ingestReport(ctx: OrgContext, body: unknown, source: RunSo
   const scanned = scannedTest(new ScopeGuard(targetRanges), allowed);
 
   return auditedChange(ctx, async (tx) => {
-    const items = await reconcile(tx, ctx.orgId, devices, scanned, report.interrupted);
+    const { items, seenAssetIds } = await reconcile(tx, ctx.orgId, devices, scanned, report.interrupted);
+    // Seen again: an asset someone marked missing is back on the network.
+    await repo.clearMissing(tx, ctx.orgId, seenAssetIds);
     const summary: RunSummary = { new: 0, missing: 0, changed: 0, provenance: 0 };
     for (const i of items) summary[i.kind]++;
     const now = nowIso();
@@ -246,7 +248,7 @@ async function getItem(ctx: OrgContext, runId: string, itemId: string): Promise<
 /** How long an action may hold an item before another request may take it over (its request died). */
 const HOLD_MS = 2 * 60_000;
 
-interface Outcome { outcome: 'added' | 'linked' | 'updated' | 'marked-missing'; summary: string; assetId: string | null }
+interface Outcome { outcome: 'added' | 'linked' | 'updated' | 'marked-missing'; summary: string; assetId: string | null; missingSince?: string }
 
 /**
  * Settles one reconciliation item with its kind's action, through the assets service (so provenance and findings
@@ -274,9 +276,11 @@ export async function actOnItem(ctx: OrgContext, runId: string, itemId: string):
   }
   await auditedChange(ctx, async (tx) => {
     await repo.finishItem(tx, ctx.orgId, itemId, { outcome: result.outcome, outcome_summary: result.summary, outcome_asset_id: result.assetId, actioned_at: nowIso(), actioned_by: ctx.actor.label });
-    // Marking missing changes no asset field (the register has no "missing" status), so the asset's own history
-    // carries the record; the other actions are recorded against the run (the asset change is audited by assets).
+    // Marking missing sets the asset's "missing since" marker (not its status: not answering is not removed), and
+    // the asset's own history carries the record; the other actions are recorded against the run (the asset change
+    // is audited by assets).
     const onAsset = item.kind === 'missing' && item.asset_id;
+    if (onAsset) await repo.markMissing(tx, ctx.orgId, item.asset_id!, result.missingSince!);
     return {
       result: undefined, action: item.kind === 'missing' ? 'mark-missing' : 'reconcile',
       objectType: onAsset ? 'asset' : 'discovery-run', objectId: onAsset ? item.asset_id : runId,
@@ -324,6 +328,6 @@ async function perform(ctx: OrgContext, runId: string, item: DiscoveryItemsTable
     const applied = Object.keys(fill);
     return { outcome: 'updated', summary: `Applied discovery evidence to ${describe(asset)}${applied.length ? ` (${applied.join(', ')})` : ''}: maker seen as ${detail.seenOriginName ?? detail.seenOrigin}`, assetId: asset.id };
   }
-  return { outcome: 'marked-missing', summary: `Not seen on the network at ${detail.ip} by the scan of ${when}: ${describe({ kind: current.kind as any, manufacturer: current.manufacturer, model: current.model, serial: current.serial })} marked missing`, assetId: current.id };
+  return { outcome: 'marked-missing', summary: `Not seen on the network at ${detail.ip} by the scan of ${when}: ${describe({ kind: current.kind as any, manufacturer: current.manufacturer, model: current.model, serial: current.serial })} marked missing`, assetId: current.id, missingSince: when };
 }
 
