@@ -313,6 +313,19 @@ const m0003: Up = async (db) => {
   await db.schema.createIndex('jobs_org_idx').on('jobs').columns(['org_id', 'name', 'created_at']).execute();
 };
 
+// Child keys that point at assets get an index of their own. Without one, deleting an asset makes the database
+// look for its findings (and visits, links, discovery items) by scanning the whole child table: measured at
+// 100,000 findings, 36 ms per asset delete on SQLite and 8 ms on PostgreSQL, against 0.2 and 0.4 ms with the index
+// (bench/asset-delete.ts). The (org_id, asset_id, …) indexes do not serve: the cascade looks by asset_id alone.
+const m0012: Up = async (db) => {
+  await db.schema.createIndex('findings_asset_idx').on('findings').columns(['asset_id']).execute();
+  await db.schema.createIndex('discovery_items_asset_idx').on('discovery_items').columns(['asset_id']).execute();
+  await db.schema.createIndex('discovery_items_outcome_asset_idx').on('discovery_items').columns(['outcome_asset_id']).execute();
+  await db.schema.createIndex('maintenance_schedules_asset_idx').on('maintenance_schedules').columns(['asset_id']).execute();
+  await db.schema.createIndex('maintenance_visits_asset_idx').on('maintenance_visits').columns(['asset_id']).execute();
+  await db.schema.createIndex('document_links_asset_idx').on('document_links').columns(['asset_id']).execute();
+};
+
 const all: Record<string, Up> = {
   '0001_estate_register': m0001,
   '0002_provenance_findings': m0002,
@@ -325,6 +338,7 @@ const all: Record<string, Up> = {
   '0009_maintenance': maintenanceUp,
   '0010_reminders': remindersUp,
   '0011_asset_missing': assetMissingUp,
+  '0012_asset_child_indexes': m0012,
 };
 
 class CodeMigrations implements MigrationProvider {
