@@ -2,13 +2,14 @@
 // (SQLite), reads back the rows it wrote (assets, provenance verdicts, findings), then times storing exactly those
 // rows again with one prepared single-row INSERT per table in one transaction — no parsing, no checks, no
 // evaluation: the floor under any importer that keeps this schema. Variants: with every index (as the import
-// writes), foreign keys off, and indexes dropped then rebuilt after the load.
+// writes), foreign keys off, and indexes dropped then rebuilt after the load. Then the same on PostgreSQL.
 //
 //   node bin/run-ts.mjs bench/import-floor.ts [--rows 100000]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { createTestDatabase } from '../test/helpers/db';
 import { createOrganisation } from '../src/modules/organisations/service';
 import { importSpreadsheet } from '../src/modules/imports/service';
@@ -78,3 +79,47 @@ const lines = [
 db.close();
 await d.dispose();
 console.log(lines.join('\n'));
+
+// PostgreSQL: the same question, asked inside the server so no client cost counts — the rows the import wrote are
+// copied to temporary tables, the tables emptied, and the rows put back with INSERT … SELECT in one transaction
+// (every index and foreign key as the import has them), then once more without foreign-key triggers
+// (session_replication_role = replica, which needs a superuser: a measurement, not something the app could do).
+const p = await createTestDatabase('postgres');
+try {
+  const pgOrg = await createOrganisation(p.db, system, { slug: 'bench', name: 'Bench council' });
+  const s0 = performance.now();
+  await importSpreadsheet({ db: p.db, orgId: pgOrg.id, orgSlug: 'bench', role: 'admin', actor: system }, { path: FILE, originalName: path.basename(FILE), createSites: true });
+  const pgImportSeconds = (performance.now() - s0) / 1000;
+  const client = new pg.Client({ connectionString: p.url! });
+  await client.connect();
+  try {
+    for (const t of TABLES) await client.query(`create temp table copy_${t} as select * from ${t}`);
+    const storePg = async (label: string, triggers: boolean) => {
+      const parts: string[] = [];
+      await client.query('begin');
+      await client.query(`truncate ${[...TABLES].reverse().join(', ')} cascade`);
+      if (!triggers) await client.query('set local session_replication_role = replica');
+      const start = performance.now();
+      for (const t of TABLES) {
+        const s = performance.now();
+        await client.query(`insert into ${t} select * from copy_${t}`);
+        parts.push(`${t} ${((performance.now() - s) / 1000).toFixed(2)} s`);
+      }
+      await client.query(triggers ? 'commit' : 'rollback');
+      const seconds = (performance.now() - start) / 1000;
+      return `| ${label} | ${seconds.toFixed(2)} | ${Math.round(ROWS / seconds).toLocaleString('en-GB')} | ${parts.join('; ')} |`;
+    };
+    const pgLines = [
+      `Import floor, PostgreSQL (same run): the import itself took ${pgImportSeconds.toFixed(1)} s (${Math.round(ROWS / pgImportSeconds).toLocaleString('en-GB')} rows/s). Storing the same rows again with INSERT … SELECT from temporary copies, inside the server:`,
+      '', '| variant | seconds | register rows/s | where the time went |', '|---|---:|---:|---|',
+      await storePg('every index, foreign keys on (what the import does)', true),
+      await storePg('every index, foreign-key triggers off', false),
+      '',
+    ];
+    console.log(pgLines.join('\n'));
+  } finally {
+    await client.end();
+  }
+} finally {
+  await p.dispose();
+}
