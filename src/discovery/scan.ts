@@ -191,13 +191,17 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     // request), so a stalled web server costs one timeout, not two in a row; a prompt answer cancels the hedge.
     const bannerTask = (async () => {
       if (httpPort === undefined) return httpsPort === undefined ? null : timed<BannerResult>(`https:${httpsPort} banner`, () => readBanner(web(httpsPort, true)));
-      const plainTask = timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
-      if (httpsPort === undefined) return plainTask;
+      if (httpsPort === undefined) return timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
       let tlsTask: Promise<BannerResult | null> | null = null;
+      let timer: NodeJS.Timeout | undefined;
       const hedge = new AbortController();
+      const hedged = AbortSignal.any([hostSignal, hedge.signal]);
       const startTls = () => (tlsTask ??= timed<BannerResult>(`https:${httpsPort} banner`,
-        () => readBanner({ ...web(httpsPort, true), signal: AbortSignal.any([hostSignal, hedge.signal]) })));
-      const timer = setTimeout(startTls, Math.max(50, timeoutMs / 4));
+        () => readBanner({ ...web(httpsPort, true), signal: hedged, beforeRequest: () => limiter.take(1, hedged) })));
+      // The clock starts once the plain request has its token: at a gentle --rate the wait for it is not the device's.
+      const plainTask = timed<BannerResult>(`http:${httpPort} banner`, () => readBanner({
+        ...web(httpPort, false), beforeRequest: async () => { await take(); timer ??= setTimeout(startTls, Math.max(50, timeoutMs / 4)); },
+      }));
       const plain = await plainTask;
       clearTimeout(timer);
       if (plain) {

@@ -59,6 +59,8 @@ export interface AssetsTable {
   external_key?: string | null; import_original_json?: string | null;
   /** Added by 0011: the date of the discovery scan after which someone marked the asset missing (null once seen again). */
   missing_since?: string | null;
+  /** Added by 0011: when a discovery scan last saw the asset (the scan's finish time). */
+  last_seen_at?: string | null;
 }
 
 export interface AuditEventsTable {

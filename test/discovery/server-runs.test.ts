@@ -186,5 +186,14 @@ describeEachDb('discovery: uploaded scans and reconciliation', (db) => {
     expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json.missingSince).toBeNull();
     const page = await (await signedInAgent(app, org.users.viewer.email)).get(`/o/fenwick/assets/${assets.gone}`);
     expect(page.body).not.toContain('Marked missing');
+    // An older scan that missed it, uploaded late, cannot mark it missing over the newer sighting.
+    const older = await api(app, org.tokens.engineer, 'POST', '/api/v1/discovery/runs', report(['10.20.1.12'], [], { startedAt: '2026-11-10T10:00:00.000Z', finishedAt: '2026-11-10T10:00:30.000Z' }));
+    expect(older.status).toBe(201);
+    const [stale] = (await api(app, org.tokens.viewer, 'GET', `/api/v1/discovery/runs/${older.json.id}/items?kind=missing`)).json.items;
+    expect(stale.asset.id).toBe(assets.gone);
+    const late = await api(app, org.tokens.engineer, 'POST', `/api/v1/discovery/runs/${older.json.id}/items/${stale.id}/action`);
+    expect(late.status).toBe(409);
+    expect(late.json.error.message).toMatch(/A later scan \(2026-11-27\) has seen this asset/);
+    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${assets.gone}`)).json.missingSince).toBeNull();
   });
 });

@@ -86,7 +86,7 @@ export async function lastAnnualReviewVisit(tx: Tx, orgId: string, systemId: str
   return tx.selectFrom('maintenance_visits as v').innerJoin('maintenance_schedules as s', 's.id', 'v.schedule_id')
     .select(['v.visit_date'])
     .where('v.org_id', '=', orgId).where('s.org_id', '=', orgId).where('v.status', '=', 'done')
-    .where('s.template', '=', 'annual-system-review').where('s.target_type', '=', 'system').where('s.system_id', '=', systemId)
+    .where('s.template', '=', 'annual-system-review').where('v.target_type', '=', 'system').where('v.system_id', '=', systemId)
     .orderBy('v.visit_date', 'desc').limit(1).executeTakeFirst();
 }
 

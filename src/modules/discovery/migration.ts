@@ -117,7 +117,9 @@ export const up: Up = async (db) => {
 /**
  * 0011_asset_missing: the date of the scan that last failed to find an asset someone then marked missing; cleared
  * when a later scan sees it again. A marker beside the status, not a status: "not answering" is not "removed".
+ * last_seen_at (when a scan last saw the asset) keeps an older run from overriding a newer one either way.
  */
 export const upMissing: Up = async (db) => {
   await db.schema.alterTable('assets').addColumn('missing_since', 'text').execute();
+  await db.schema.alterTable('assets').addColumn('last_seen_at', 'text').execute();
 };

@@ -241,8 +241,13 @@ export async function openVersion(ctx: OrgContext, storage: BlobStorage, id: str
   try {
     const stream = await storage.getStream(row.sha256);
     // Who fetched a DPIA or a contract, and when, is part of the record (downloads are rare next to page views).
-    await recordAudit(ctx.db, { orgId: ctx.orgId, actor: ctx.actor, action: 'download', objectType: 'document', objectId: id,
-      summary: `Downloaded version ${n} of ${doc.title} (${row.filename})` });
+    try {
+      await recordAudit(ctx.db, { orgId: ctx.orgId, actor: ctx.actor, action: 'download', objectType: 'document', objectId: id,
+        summary: `Downloaded version ${n} of ${doc.title} (${row.filename})` });
+    } catch (e) {
+      stream.destroy(); // not sent, so not left open
+      throw e;
+    }
     return { stream, filename: row.filename, contentType: row.content_type, size: Number(row.size), sha256: row.sha256, version: n };
   } catch (e) {
     if (e instanceof BlobNotFoundError) throw new AppError(410, 'file_missing', 'The stored file for this version is missing. Upload it again as a new version.');

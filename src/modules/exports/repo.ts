@@ -12,7 +12,7 @@ import type { AssetListQuery } from '../assets/schemas';
  * three joins per row). Then what the JSON export adds (the ids, timestamps), then the sort key for the keyset.
  */
 export const ASSET_ROW = ['id', 'kind', 'manufacturer', 'model', 'serial', 'mac', 'ip', 'firmware', 'site_name', 'network_name', 'system_name',
-  'status', 'install_date', 'warranty_end', 'location', 'notes', 'site_id', 'network_id', 'system_id', 'created_at', 'updated_at'] as const;
+  'status', 'install_date', 'warranty_end', 'location', 'notes', 'site_id', 'network_id', 'system_id', 'created_at', 'updated_at', 'missing_since'] as const;
 export type AssetRowField = (typeof ASSET_ROW)[number];
 /** An asset as the export reads it: values in ASSET_ROW's order (then the sort key). */
 export type AssetRow = (string | null)[];
