@@ -17,8 +17,6 @@ import { generateOneTimePassword } from './password';
 // The server, database and services are loaded by the commands that use them, not here: start-up time matters
 // for `discover`, `identify` and scripts. Keep top-level imports light (commander, built-ins, types, constants).
 
-export { generateOneTimePassword }; // it lived here: importers of main keep working
-
 const cliActor = (): Actor => ({ type: 'cli', id: null, label: `cli ${os.userInfo().username}@${os.hostname()}` });
 
 async function withDb<T>(fn: (database: Database) => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-// Its own module (re-exported by main.ts) so seed.ts can use it without importing the whole CLI.
+// Its own module so seed.ts and main.ts share it without seed importing the whole CLI.
 export function generateOneTimePassword(): string {
   // Four groups of five from an unambiguous alphabet: about 100 bits, easy to read out.
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';

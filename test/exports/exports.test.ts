@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { describeEachDb, type TestDatabase } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
-import { neutraliseCell, unneutraliseCell } from '../../src/platform/csv';
+import { csvStream, csvText, neutraliseCell, unneutraliseCell } from '../../src/platform/csv';
 import { newId, nowIso } from '../../src/platform/ids';
 import { EXPORT_BATCH } from '../../src/modules/exports/service';
 
@@ -29,6 +29,17 @@ describe('neutralising cells', () => {
     }
     expect(neutraliseCell(-5)).toBe('-5'); // a number is data
     expect(neutraliseCell(null)).toBe('');
+  });
+
+  it('writes CSV whose every record parses back whole, line breaks and quotes inside cells included', async () => {
+    const rows = [['Visit', 'Notes'], ['1', 'Camera 3 re-aimed\nSign replaced'], ['2', 'Lens\rcleaned'], ['3', 'Said "fine", left'], ['4', '=HYPERLINK("x")']];
+    const expected = rows.map((r) => r.map((c) => neutraliseCell(c)));
+    expect(csvRows(csvText(rows))).toEqual(expected);
+    async function* one() { yield rows.slice(1).map((r) => ({ visit: r[0], notes: r[1] })); }
+    const streamed = csvStream([{ header: 'Visit', value: (r: { visit: string }) => r.visit }, { header: 'Notes', value: (r: { notes: string }) => r.notes }], one());
+    let text = '';
+    for await (const chunk of streamed) text += chunk;
+    expect(csvRows(text)).toEqual(expected);
   });
 });
 

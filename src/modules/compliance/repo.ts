@@ -79,8 +79,8 @@ export async function systemFindings(tx: Tx, orgId: string, systemId: string) {
 
 /**
  * The date of the last annual system review recorded as a done maintenance visit on this system (a visit on an
- * "Annual system review" schedule). Principle 10 reads it, so a review logged
- * in Maintenance counts without anyone copying the date into the assessment. (Not the engineer: the text is published.)
+ * "Annual system review" schedule). Principle 10 reads it, so a review logged in Maintenance counts without anyone
+ * copying the date into the assessment. (Not the engineer: the text is published.)
  */
 export async function lastAnnualReviewVisit(tx: Tx, orgId: string, systemId: string) {
   return tx.selectFrom('maintenance_visits as v').innerJoin('maintenance_schedules as s', 's.id', 'v.schedule_id')

@@ -138,10 +138,11 @@ export type RegisterAsset = Pick<AssetsTable, 'id' | 'kind' | 'manufacturer' | '
 const ASSET_COLS = ['id', 'kind', 'manufacturer', 'model', 'serial', 'firmware', 'mac', 'ip', 'status'] as const;
 
 /**
- * Marks an asset missing after the scan of `date` (kept if an earlier scan already marked it: missing since then),
- * unless a scan that finished after this one (`scanFinishedAt`) has seen it.
+ * Marks an asset missing since the scan that finished at `scanFinishedAt` (kept if an earlier scan already marked it),
+ * unless a scan that finished after that one has seen it.
  */
-export async function markMissing(tx: Tx, orgId: string, assetId: string, date: string, scanFinishedAt: string) {
+export async function markMissing(tx: Tx, orgId: string, assetId: string, scanFinishedAt: string) {
+  const date = scanFinishedAt.slice(0, 10);
   await tx.updateTable('assets').set({ missing_since: date }).where('org_id', '=', orgId).where('id', '=', assetId)
     .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', scanFinishedAt)]))
     .where((eb) => eb.or([eb('missing_since', 'is', null), eb('missing_since', '>', date)])).execute();

@@ -248,7 +248,7 @@ async function getItem(ctx: OrgContext, runId: string, itemId: string): Promise<
 /** How long an action may hold an item before another request may take it over (its request died). */
 const HOLD_MS = 2 * 60_000;
 
-interface Outcome { outcome: 'added' | 'linked' | 'updated' | 'marked-missing'; summary: string; assetId: string | null; missingSince?: string; scanFinishedAt?: string }
+interface Outcome { outcome: 'added' | 'linked' | 'updated' | 'marked-missing'; summary: string; assetId: string | null; scanFinishedAt?: string }
 
 /**
  * Settles one reconciliation item with its kind's action, through the assets service (so provenance and findings
@@ -280,7 +280,7 @@ export async function actOnItem(ctx: OrgContext, runId: string, itemId: string):
     // the asset's own history carries the record; the other actions are recorded against the run (the asset change
     // is audited by assets).
     const onAsset = item.kind === 'missing' && item.asset_id;
-    if (onAsset) await repo.markMissing(tx, ctx.orgId, item.asset_id!, result.missingSince!, result.scanFinishedAt!);
+    if (onAsset) await repo.markMissing(tx, ctx.orgId, item.asset_id!, result.scanFinishedAt!);
     return {
       result: undefined, action: item.kind === 'missing' ? 'mark-missing' : 'reconcile',
       objectType: onAsset ? 'asset' : 'discovery-run', objectId: onAsset ? item.asset_id : runId,
@@ -332,6 +332,6 @@ async function perform(ctx: OrgContext, runId: string, item: DiscoveryItemsTable
   if (current.last_seen_at && current.last_seen_at >= run.finishedAt) {
     throw new AppError(409, 'seen_since', `A later scan (${current.last_seen_at.slice(0, 10)}) has seen this asset on the network, so it is not missing; nothing was changed`);
   }
-  return { outcome: 'marked-missing', summary: `Not seen on the network at ${detail.ip} by the scan of ${when}: ${describe({ kind: current.kind as any, manufacturer: current.manufacturer, model: current.model, serial: current.serial })} marked missing`, assetId: current.id, missingSince: when, scanFinishedAt: run.finishedAt };
+  return { outcome: 'marked-missing', summary: `Not seen on the network at ${detail.ip} by the scan of ${when}: ${describe({ kind: current.kind as any, manufacturer: current.manufacturer, model: current.model, serial: current.serial })} marked missing`, assetId: current.id, scanFinishedAt: run.finishedAt };
 }
 

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { neutraliseCell } from '../../platform/csv';
+import { csvStream, neutraliseCell, STREAM_CHUNK } from '../../platform/csv';
 
 /**
  * One column of an export. `type` decides how XLSX stores the cell: text (neutralised against formula
@@ -48,46 +48,9 @@ export async function* prefetch<T>(batches: AsyncIterable<T>): AsyncGenerator<T>
   }
 }
 
-/**
- * A CSV cell needs quotes only if it holds the quote itself, the delimiter or a line break (RFC 4180). csv-stringify,
- * with CRLF records, left a lone CR or LF unquoted, which spreadsheets read as the end of the row.
- */
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** One CSV cell: neutralised first (the apostrophe is part of the text), then quoted only when it must be. */
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined || v === '') return '';
-  const s = neutraliseCell(v);
-  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/**
- * Characters of CSV or JSON gathered into one chunk before it is handed on: a stream write per ~64 KiB, not per row. Kept
- * below V8's large-object size so that each chunk dies young: 1 MiB chunks were no faster and peaked 100 MiB higher.
- */
-const CHUNK = 1 << 16;
-
-/**
- * CSV with a BOM and CRLF, every cell neutralised: the bytes csv-stringify wrote (platform/csv.ts; line breaks
- * apart, see above), but each line is built here and lines go out many at a time, because a stream write per row
- * through csv-stringify's per-record machinery cost more than reading the row. Readable.from asks for the next
- * chunk only when the reader has taken the last one, so back-pressure still reaches the database.
- */
+/** CSV with a BOM and CRLF, every cell neutralised: the shared writer (platform/csv.ts), one batch read ahead. */
 export function writeCsv<T>(columns: ExportColumn<T>[], batches: AsyncIterable<T[]>): Readable {
-  const n = columns.length;
-  async function* chunks() {
-    let out = `\ufeff${columns.map((c) => csvCell(c.header)).join(',')}\r\n`;
-    for await (const rows of prefetch(batches)) {
-      for (const r of rows) {
-        let line = csvCell(columns[0].value(r));
-        for (let i = 1; i < n; i++) line += `,${csvCell(columns[i].value(r))}`;
-        out += `${line}\r\n`;
-        if (out.length >= CHUNK) { yield out; out = ''; }
-      }
-    }
-    yield out;
-  }
-  return Readable.from(chunks(), { objectMode: false });
+  return csvStream(columns, prefetch(batches));
 }
 
 /** JSON: one array of raw objects, written in chunks like CSV; nothing is neutralised (JSON does not execute). */
@@ -99,7 +62,7 @@ export function writeJson<T>(toJson: (row: T) => unknown, batches: AsyncIterable
       for (const r of rows) {
         out += sep + JSON.stringify(toJson(r));
         sep = ',\n';
-        if (out.length >= CHUNK) { yield out; out = ''; }
+        if (out.length >= STREAM_CHUNK) { yield out; out = ''; }
       }
     }
     yield `${out}\n]\n`;

@@ -1,5 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
-import { neutraliseCell } from '../../platform/csv';
+import { csvText } from '../../platform/csv';
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { notFound, parseInput } from '../../platform/errors';
 import { longDate } from '../../platform/clock';
@@ -40,8 +39,8 @@ const assetChanges = (v: Visit) => v.assetUpdates.map((u) => [u.firmware ? `firm
 export function maintenanceLogCsv(log: Log): string {
   const header = ['Visit date', 'Status', 'Schedule', 'Due date fulfilled', 'About', 'Engineer', ...CHECKLIST_ITEMS.map((i) => CHECKLIST_LABELS[i]), 'Faults found', 'Asset changes', 'Next due', 'Notes'];
   const rows = log.visits.map((v) => [v.visitDate, v.status, v.scheduleTitle ?? 'Ad hoc', v.occurrenceDate ?? '', v.target.label, v.engineer.label,
-    ...CHECKLIST_ITEMS.map((i) => checkCell(v, i)), v.faults ?? '', assetChanges(v), v.nextDueDate ?? '', v.notes ?? ''].map(neutraliseCell));
-  return stringify([header, ...rows], { bom: true, record_delimiter: 'windows' });
+    ...CHECKLIST_ITEMS.map((i) => checkCell(v, i)), v.faults ?? '', assetChanges(v), v.nextDueDate ?? '', v.notes ?? '']);
+  return csvText([header, ...rows]);
 }
 
 /** The log as a tagged PDF (headings, paragraphs and lists in the structure tree, like the estate risk report). */
