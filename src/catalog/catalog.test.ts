@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_COMPANIES, loadCatalogue, validateCatalogue } from './load';
+import { REQUIRED_COMPANIES, loadCatalogue, readShippedCatalogue, validateCatalogue } from './load';
 import { buildOuiIndex, ouiRegistry, registrantOf } from './oui';
 import type { Catalogue } from './types';
 
-const raw = (): Catalogue => JSON.parse(readFileSync(new URL('./data/catalogue.json', import.meta.url), 'utf8'));
+const raw = (): Catalogue => readShippedCatalogue() as unknown as Catalogue;
 const errorsOf = (mutate: (c: Catalogue) => void) => {
   const c = raw();
   mutate(c);

@@ -1,10 +1,12 @@
-// Loads and validates the vendor catalogue (data/catalogue.json). Validation is strict on purpose: the catalogue
+// Loads and validates the vendor catalogue: data/catalogue.json plus every data/fingerprints/*.json fragment (same
+// sections, merged in file-name order; a fragment keeps one area's evidence together, e.g. what public fingerprint
+// collections say about web servers). Validation is strict on purpose: the catalogue
 // decides what the product tells a public body about its cameras, so a claim without a source, a rule that no longer
 // matches its own examples, or a pattern that matches everything must stop the load, not slip through.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { knownRegistrantNames, normaliseRegistrant } from './oui';
-import type { Catalogue } from './types';
+import { EVIDENCE_FIELDS, type Catalogue } from './types';
 
 /** Companies the product's policy and tests rely on: a catalogue without them is not shippable. */
 export const REQUIRED_COMPANIES = [
@@ -46,16 +48,18 @@ const schema = z.object({
     confidence: z.number(), from: isoOrNull, until: isoOrNull, source: optSource, note: z.string().optional(),
   })),
   ouiRegistrants: z.array(z.object({ company: text, names: z.array(text), source: optSource })),
+  platforms: z.array(z.object({ id: text, name: text, nilSubject: z.boolean().nullable(), note: text, source: optSource })).default([]),
   rules: z.array(z.object({
     id: text,
-    field: z.enum(['model', 'firmware', 'serial', 'httpServer', 'httpTitle', 'httpPath', 'rtspServer',
-      'onvifManufacturer', 'onvifModel', 'onvifFirmware', 'onvifHardwareId', 'scope']),
-    pattern: text, company: text, weight: z.number(), indicates: text, source: optSource,
+    field: z.enum(EVIDENCE_FIELDS),
+    pattern: text, company: text.optional(), platform: text.optional(), ports: z.array(z.number().int().min(1).max(65535)).optional(),
+    weight: z.number(), indicates: text, source: optSource,
     examples: z.object({ match: z.array(text), noMatch: z.array(text) }),
   })),
 });
 
-const EMPTY: Catalogue = { version: '', sources: [], companies: [], brands: [], ouiRegistrants: [], rules: [] };
+const EMPTY: Catalogue = { version: '', sources: [], companies: [], brands: [], ouiRegistrants: [], platforms: [], rules: [] };
+const SECTIONS = ['sources', 'companies', 'brands', 'ouiRegistrants', 'platforms', 'rules'] as const;
 
 /** Strings no vendor rule may match all of: a pattern that matches every one of them matches everything. */
 export const CATCH_ALL_PROBES: string[] = (() => {
@@ -204,12 +208,25 @@ export function validateCatalogue(raw: unknown): { catalogue: Catalogue; errors:
     }
   });
 
+  const platformIds = new Set<string>();
+  for (const p of cat.platforms) {
+    const what = `platform "${p.id}"`;
+    if (platformIds.has(p.id) || slugs.has(p.id)) err(`${what}: duplicate id (platform ids and company slugs share one namespace)`);
+    platformIds.add(p.id);
+    if (!/^[a-z0-9-]+$/.test(p.id)) err(`${what}: id must be lower-case letters, digits and dashes`);
+    checkSource(what, p.source);
+    if (!p.name.trim() || !p.note.trim()) err(`${what}: needs a name and a note`);
+  }
+
   const ruleIds = new Set<string>();
   for (const r of cat.rules) {
     const what = `rule "${r.id}"`;
     if (ruleIds.has(r.id)) err(`${what}: duplicate rule id`);
     ruleIds.add(r.id);
-    checkCompany(what, r.company);
+    if ((r.company === undefined) === (r.platform === undefined)) err(`${what}: needs exactly one of company and platform`);
+    if (r.company !== undefined) checkCompany(what, r.company);
+    if (r.platform !== undefined && !platformIds.has(r.platform)) err(`${what}: unknown platform id "${r.platform}"`);
+    if (r.ports !== undefined && r.field !== 'rawResponse') err(`${what}: ports only apply to rawResponse rules`);
     checkSource(what, r.source);
     checkUnit(what, r.weight, 'weight');
     if (!r.indicates.trim()) err(`${what}: needs an "indicates" sentence`);
@@ -231,11 +248,31 @@ export function validateCatalogue(raw: unknown): { catalogue: Catalogue; errors:
 
 let cached: Catalogue | null = null;
 
+const FRAGMENT_DIR = new URL('./data/fingerprints/', import.meta.url);
+
+/**
+ * The shipped catalogue as one object, before validation: catalogue.json (version and the core sections) with every
+ * fragment's sections appended. A fragment holds only the sections it adds to; anything else in it is an error.
+ */
+export function readShippedCatalogue(): Record<string, unknown> {
+  const base = JSON.parse(readFileSync(new URL('./data/catalogue.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  let files: string[] = [];
+  try { files = readdirSync(FRAGMENT_DIR).filter((f) => f.endsWith('.json')).sort(); } catch { /* no fragments */ }
+  for (const file of files) {
+    const part = JSON.parse(readFileSync(new URL(file, FRAGMENT_DIR), 'utf8')) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(part)) {
+      if (key === '$comment') continue;
+      if (!(SECTIONS as readonly string[]).includes(key) || !Array.isArray(value)) throw new Error(`Vendor catalogue fragment ${file}: "${key}" is not a catalogue section (${SECTIONS.join(', ')})`);
+      base[key] = [...((base[key] as unknown[] | undefined) ?? []), ...value];
+    }
+  }
+  return base;
+}
+
 /** The shipped catalogue, read and validated once per process; throws listing every error if it is invalid. */
 export function loadCatalogue(): Catalogue {
   if (cached) return cached;
-  const raw: unknown = JSON.parse(readFileSync(new URL('./data/catalogue.json', import.meta.url), 'utf8'));
-  const { catalogue, errors } = validateCatalogue(raw);
+  const { catalogue, errors } = validateCatalogue(readShippedCatalogue());
   if (errors.length) {
     throw new Error(`Vendor catalogue is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n- ${errors.join('\n- ')}`);
   }

@@ -61,16 +61,41 @@ export interface OuiRegistrant {
 }
 
 /** Where a piece of evidence comes from, matching the device fields the engine reads. */
-export type EvidenceField =
-  | 'model' | 'firmware' | 'serial' | 'httpServer' | 'httpTitle' | 'httpPath' | 'rtspServer'
-  | 'onvifManufacturer' | 'onvifModel' | 'onvifFirmware' | 'onvifHardwareId' | 'scope';
+export const EVIDENCE_FIELDS = [
+  'model', 'firmware', 'serial', 'httpServer', 'httpTitle', 'httpPath', 'rtspServer',
+  'onvifManufacturer', 'onvifModel', 'onvifFirmware', 'onvifHardwareId', 'scope',
+  // What a network says about a device beyond HTTP titles and ONVIF (issue: identify real networks' devices).
+  'realm', 'wwwAuthenticate', 'ftpBanner', 'telnetBanner', 'sshBanner', 'loginBanner', 'snmpSysDescr', 'snmpSysObjectId',
+  'x509Subject', 'x509Issuer', 'httpBody', 'faviconMd5', 'faviconMmh3', 'dhcpVendorClass', 'sipUserAgent',
+  'upnpServer', 'upnpManufacturer', 'upnpModelName', 'rawResponse',
+] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
+
+/**
+ * A platform many makers build on (a HiSilicon DVR board, a white-label XMeye-style firmware sold to many brands):
+ * evidence for it says what the device is without naming its producer, so the verdict's origin stays unknown.
+ * `nilSubject` says whether the platform alone settles the UK test (true only when every producer of it is a PRC
+ * company); null when it does not.
+ */
+export interface Platform {
+  id: string;            // e.g. "hisilicon-dvr"
+  name: string;          // for people: "HiSilicon-based DVR/NVR firmware from a Chinese OEM"
+  nilSubject: boolean | null;
+  note: string;          // what is known, and why it does or does not settle PRC-NIL
+  source: string;
+}
 
 /** A pattern that, when it matches a field, points to a producer. */
 export interface EvidenceRule {
   id: string;            // unique, e.g. "hikvision-model-ds-2cd"
   field: EvidenceField;
   pattern: string;       // JavaScript regular expression source, matched case-insensitively; must not match everything
-  company: string;
+  /** The producer a match points to; exactly one of company and platform. */
+  company?: string;
+  /** A platform (see Platform) a match points to, when the evidence names no single producer. */
+  platform?: string;
+  /** rawResponse rules only: the ports (TCP or UDP) whose answers the rule reads; any port when absent. */
+  ports?: number[];
   weight: number;        // 0..1: how strongly a match points to `company` on its own
   indicates: string;     // what a match means, for people: "Hikvision IP camera model family (DS-2CD…)"
   source: string;
@@ -84,6 +109,7 @@ export interface Catalogue {
   companies: Company[];
   brands: Brand[];
   ouiRegistrants: OuiRegistrant[];
+  platforms: Platform[];
   rules: EvidenceRule[];
 }
 

@@ -191,6 +191,7 @@ export function compileCatalogue(catalogue: Catalogue, oui: Map<string, { compan
 
   const byField = new Map<EvidenceField, CRule[]>();
   for (const r of catalogue.rules) {
+    if (r.company === undefined) continue; // platform rules: read by the engine once it reports platforms
     const ci = idx(r.company, `rule "${r.id}"`);
     const list = byField.get(r.field) ?? [];
     list.push(compileRule(r, ci, companies[ci].family));

@@ -17,7 +17,7 @@ const tiny: Catalogue = {
   version: 'tiny-1', sources: [{ id: 's', title: 't', publisher: 'p', url: null, date: null }],
   companies: [{ slug: 'hikvision', name: 'Hikvision', country: 'CN', flags: [{ list: 'prc-nil', status: 'subject', since: null, until: null, confidence: 0.9, source: 's' }] }],
   brands: [{ name: 'Hikvision', aliases: [], company: 'hikvision', relation: 'own', confidence: 1, from: null, until: null, source: 's' }],
-  ouiRegistrants: [], rules: [],
+  ouiRegistrants: [], platforms: [], rules: [],
 };
 const compiled = compileCatalogue(tiny, new Map([['4419B6', { company: 'hikvision', registrant: 'Hangzhou Hikvision Digital Technology Co.,Ltd.' }]]));
 

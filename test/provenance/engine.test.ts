@@ -38,6 +38,7 @@ const fixtureCatalogue: Catalogue = {
     { name: 'Axis', aliases: [], company: 'axis', relation: 'own', confidence: 1, from: null, until: null, source: 'src' },
     { name: 'Mystery', aliases: [], company: 'mystery', relation: 'own', confidence: 1, from: null, until: null, source: 'src' },
   ],
+  platforms: [],
   ouiRegistrants: [
     { company: 'hikvision', names: ['Hangzhou Hikvision Digital Technology Co.,Ltd.'], source: 'ieee' },
     { company: 'dahua', names: ['Zhejiang Dahua Technology Co., Ltd.'], source: 'ieee' },
