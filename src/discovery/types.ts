@@ -19,7 +19,7 @@ export interface DiscoveredDevice extends DeviceEvidence {
   /** ISO timestamp of the last answer from the device. */
   seenAt: string;
   /** Authentication realms the device's HTTP/RTSP servers named (Dahua family: "Login to <serial>"). */
-  realms?: string[];
+  realms?: string[] | null;
   /** How the ONVIF device service was read: anonymously, with digest credentials, or not (why). */
   onvifAuth?: 'anonymous' | 'digest' | 'rejected' | 'no-credentials' | 'not-sent-out-of-scope';
   /** Device clock minus the scanner's, in ms (from ONVIF GetSystemDateAndTime); a wrong clock breaks digest logins. */

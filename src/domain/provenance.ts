@@ -514,6 +514,12 @@ const KIND_WORDS: Record<Kind, string> = {
   httpServer: 'the web server banner', httpTitle: 'the web page title', httpPath: 'the web interface paths', rtspServer: 'the RTSP server banner',
   onvifManufacturer: 'the ONVIF manufacturer', onvifModel: 'the ONVIF model', onvifFirmware: 'the ONVIF firmware version',
   onvifHardwareId: 'the ONVIF hardware id', scope: 'the discovery scopes', override: 'a manual override',
+  realm: 'the authentication realm', wwwAuthenticate: 'the WWW-Authenticate header', ftpBanner: 'the FTP banner',
+  telnetBanner: 'the telnet banner', sshBanner: 'the SSH banner', loginBanner: 'the login banner',
+  snmpSysDescr: 'the SNMP system description', snmpSysObjectId: 'the SNMP system object id', x509Subject: 'the TLS certificate subject',
+  x509Issuer: 'the TLS certificate issuer', httpBody: 'the web page', faviconMd5: 'the favicon (MD5)', faviconMmh3: 'the favicon (Shodan hash)',
+  dhcpVendorClass: 'the DHCP vendor class', sipUserAgent: 'the SIP user agent', upnpServer: 'the UPnP server banner',
+  upnpManufacturer: 'the UPnP manufacturer', upnpModelName: 'the UPnP model name', rawResponse: 'a service answer',
 };
 
 function joinWords(kinds: Kind[]): string {
