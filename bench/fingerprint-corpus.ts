@@ -172,7 +172,7 @@ const NMAP: NmapEntry[] = [
   [699, clear('axis'), ['241QA', '4.41']], [703, clear('axis'), ['216FD', '4.40 (Feb 10 2007)'], { variants: [['225FD', '4.41 (Sep 24 2008)']] }],
   [1268, clear('axis'), ['M7001', '5.20.1'], { variants: [['M7014', '5.40.1']] }], [3990, clear('axis'), ['2120'], { variants: [['2110']] }],
   [7087, clear('axis')], [7268, clear('axis')], [7801, clear('axis'), ['2120'], { variants: [['2100']] }], [7802, clear('axis')], [7803, clear('axis')],
-  [4383, unclear('a Linux login banner; nmap: Axis', null), ['4.40', '2.4.31', 'axis-00408c123456']],
+  [4383, clear('axis', 'Axis units are named axis-<MAC> by default'), ['4.40', '2.4.31', 'axis-00408c123456']],
   [4408, unclear(`bare telnet login prompt (nmap: Axis 2100)`)], [12055, unclear('RTSP method list (nmap: Axis)')],
   [12103, unclear('RTSP method list (nmap: Axis 207W)')], [12116, unclear('RTSP method list (nmap: Axis 207W/212)')],
   // Hikvision
@@ -194,7 +194,7 @@ const NMAP: NmapEntry[] = [
   [14376, clear('reecam')],
   [11370, unclear('H264DVR: DVR firmware of unnamed PRC OEMs')], [12152, unclear('H264DVR: DVR firmware of unnamed PRC OEMs')],
   [9675, unclear(HISILICON_SDK, true)], [11366, unclear(HISILICON_SDK, true)], [11372, unclear(HISILICON_SDK, true)],
-  [12140, unclear(HISILICON_SDK, true)], [12146, unclear(HISILICON_SDK, true)],
+  [12140, unclear(HISILICON_SDK, true), ['V100R003', '1.0.0']], [12146, unclear(HISILICON_SDK, true)],
   [4847, unclear('Hi3518 camera telnet greeting with no maker')],
   [15326, unclear('"IPCamera-Web": white-label PRC camera firmware (nmap: Tenvis)')],
   [9622, unclear('"Web Client for DVR" (nmap: Zmodo)')], [10134, unclear('"httpserver" (nmap: Zmodo)'), ['Thu, 01 Jan 1970 00:00:00 GMT']],
@@ -207,7 +207,7 @@ const NMAP: NmapEntry[] = [
   [8184, clear('d-link'), ['DCS-2100'], { variants: [['DCS-5300']] }], [8185, clear('d-link'), ['DCS-2100'], { variants: [['DCS-6620']] }], [8293, clear('d-link'), ['DCS-2100'], { variants: [['DCS-900']] }],
   [8749, clear('d-link'), ['DCS-1130'], { variants: [['DCS-1100']] }], [8750, clear('d-link'), ['DCS-930L'], { variants: [['DCS-942L']] }], [8751, clear('d-link'), ['DCS-5300'], { variants: [['DCS-2000']] }],
   [8829, clear('d-link')], [9606, clear('d-link'), ['DCS-932L'], { variants: [['DCS-5020L']] }], [9806, clear('d-link')], [9958, clear('d-link'), ['DCS-942L'], { variants: [['DCS-930L']] }],
-  [10407, clear('d-link')],
+  [10407, clear('d-link'), ['DCS-8000LH']],
   [7508, unclear('realm "Administrator or User" (nmap: D-Link DCS-900)')], [8212, unclear('realm "Administrator or User" (nmap: D-Link DCS-900)')],
   [1225, unclear('BusyBox ftpd reply')], [5597, unclear('nmap: "D-Link printer/webcam"')],
   // TRENDnet
@@ -235,7 +235,7 @@ const NMAP: NmapEntry[] = [
   [4674, unclear('bare "Username:" prompt (nmap: Sanyo)')], [12131, unclear('RTSP 400 (nmap: Sanyo)')],
   // EverFocus, ACTi, AVTECH, GeoVision, Vivotek
   [7840, clear('everfocus')], [8823, clear('everfocus')], [9930, clear('everfocus'), ['ECOR264-4D1'], { variants: [['ECOR960-16X1']] }],
-  [9262, clear('acti'), ['1.0']], [9263, clear('acti'), ['1.0']], [9264, clear('acti')], [9265, clear('acti')],
+  [9262, clear('acti'), ['1.0']], [9263, clear('acti'), ['1.0']], [9264, clear('acti')], [9265, clear('acti'), ['KCM-5611']],
   [12020, unclear('"ERROR=0" (nmap: ACTi NVR3)')], [12123, unclear('RTSP 400 (nmap: ACTi)')], [11359, unclear('RTSP 400 (nmap: ACTi E32)')],
   [14183, unclear('all-zero binary answer (nmap: ACTi E32)')],
   [8338, clear('avtech'), ['AV787']], [9543, clear('avtech')], [10655, clear('avtech')], [11612, clear('avtech')], [11613, clear('avtech')],
@@ -261,7 +261,7 @@ const NMAP: NmapEntry[] = [
   [8568, clear('dedicated-micros')], [14337, clear('dedicated-micros')],
   [1057, clear('webgate'), ['1.0', 'DS2004']], [8545, clear('webgate')], [8166, clear('convision')], [7940, clear('ivc')],
   [13751, clear('digital-watchdog')], [10350, clear('sentry360')], [12139, clear('siqura', 'Optelecom-NKF became Siqura')],
-  [16558, clear('ubiquiti')], [16559, clear('ubiquiti')], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
+  [16558, clear('ubiquiti'), [], { port: 10001 }], [16559, clear('ubiquiti'), [], { port: 10001 }], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
   [8284, clear('iss')], [4657, clear('dvtel'), ['DVT-9540', '3.2.1'], { variants: [['DVT-9520', '3.1.0']] }], [1285, clear('icatch')], [2897, clear('rifatron')],
   [8678, clear('vbrick')], [8589, clear('atis')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
   [10237, unclear('PDR-M800: recog says Merit LILIN, nmap says a Sanyo DVR; both non-PRC', false)],
@@ -369,13 +369,13 @@ function nmapEvidence(m: NmapMatch, answer: string, opts: { raw?: boolean; port?
   const ev: Record<string, unknown> = {};
   const raw = () => {
     ev.service = m.service;
-    // the port when nmap knows it (nmap-services, the probe's ports line) or a comment says it; else left out
-    const port = opts.port ?? servicePorts.get(m.service) ?? (m.service === 'http' ? 80 : m.probePorts[0]);
+    // the port when nmap-services knows the service or a comment says it; else left out
+    const port = opts.port ?? servicePorts.get(m.service) ?? (m.service === 'http' ? 80 : undefined);
     if (port) ev.port = port;
     ev.rawResponse = escapeRaw(answer.slice(0, 4096));
   };
   const isHeaderProtocol = /^(HTTP|RTSP|SIP)\/|^UnknownMethod /.test(answer);
-  if (m.service === 'ftp') ev.ftpBanner = answer.split(/\r?\n/).map((l) => l.replace(/^\d{3}[- ]?/, '').trimEnd()).filter(Boolean).join('\n');
+  if (m.service === 'ftp') ev.ftpBanner = answer.split(/\r?\n/).map((l) => l.replace(/^\d{3}[- ]?/, '').trim()).filter(Boolean).join('\n');
   else if (m.service === 'telnet' || m.service === 'login') ev.telnetBanner = telnetText(answer);
   else if (m.service === 'ssh') ev.sshBanner = answer.trim();
   else if (isHeaderProtocol) {

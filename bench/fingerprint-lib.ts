@@ -56,7 +56,6 @@ export function parseRecog(file: string, xml: string): RecogFingerprint[] {
 export interface NmapMatch {
   line: number;                 // 1-based line in nmap-service-probes
   probe: string;                // "TCP GetRequest"
-  probePorts: number[];         // the probe's `ports` line
   soft: boolean;
   service: string;
   regex: string;                // Perl syntax, as written
@@ -79,11 +78,9 @@ function field(tail: string, key: string): string {
 export function parseNmap(text: string): NmapMatch[] {
   const out: NmapMatch[] = [];
   let probe = '';
-  let probePorts: number[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
-    if (line.startsWith('Probe ')) { probe = line.split(' ').slice(1, 3).join(' '); probePorts = []; return; }
-    if (line.startsWith('ports ')) { probePorts = line.slice(6).split(',').map((p) => Number(p.split('-')[0])).filter(Boolean); return; }
+    if (line.startsWith('Probe ')) { probe = line.split(' ').slice(1, 3).join(' '); return; }
     const m = /^(soft)?match (\S+) m(.)/.exec(line);
     if (!m) return;
     const delim = m[3];
@@ -94,7 +91,7 @@ export function parseNmap(text: string): NmapMatch[] {
     const flags = /^[a-z]*/.exec(rest)![0];
     const tail = rest.slice(flags.length);
     out.push({
-      line: i + 1, probe, probePorts, soft: !!m[1], service: m[2], regex: line.slice(start, end), flags,
+      line: i + 1, probe, soft: !!m[1], service: m[2], regex: line.slice(start, end), flags,
       product: field(tail, 'p'), info: field(tail, 'i'), deviceType: field(tail, 'd'), text: line,
     });
   });
@@ -208,7 +205,7 @@ export function exampleFor(regex: string, flags: string, fills: (string | undefi
       return { t: 'group', capture, body };
     }
     if (c === '[') return parseClass();
-    if (c === '.') { i++; return { t: 'set', pick: 'x' }; }
+    if (c === '.') { i++; return { t: 'set', pick: '.' }; } // often a sloppy literal dot ("userimage.html")
     if (c === '^' || c === '$') { i++; return { t: 'empty' }; }
     if (c === '\\') {
       i++;
