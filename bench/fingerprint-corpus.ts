@@ -30,13 +30,13 @@ const MAKERS: Record<string, { country: string }> = {
   panasonic: { country: 'JP' }, sony: { country: 'JP' }, canon: { country: 'JP' }, jvc: { country: 'JP' },
   hanwha: { country: 'KR' }, truen: { country: 'KR' }, webgate: { country: 'KR' }, rifatron: { country: 'KR' },
   'd-link': { country: 'TW' }, avtech: { country: 'TW' }, geovision: { country: 'TW' }, everfocus: { country: 'TW' },
-  acti: { country: 'TW' }, vivotek: { country: 'TW' }, lilin: { country: 'TW' }, kguard: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
+  acti: { country: 'TW' }, vivotek: { country: 'TW' }, nuuo: { country: 'TW' }, lilin: { country: 'TW' }, kguard: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
   ubiquiti: { country: 'US' }, pelco: { country: 'US' }, 'arecont-vision': { country: 'US' }, iqinvision: { country: 'US' },
   ivc: { country: 'US' }, sentry360: { country: 'US' }, cisco: { country: 'US' }, grandstream: { country: 'US' },
   trendnet: { country: 'US' }, 'eagle-eye': { country: 'US' }, 'digital-watchdog': { country: 'US' }, flir: { country: 'US' },
-  vbrick: { country: 'US' }, vaddio: { country: 'US' }, exacq: { country: 'US' }, dvtel: { country: 'US' }, speco: { country: 'US' },
+  vbrick: { country: 'US' }, 'mango-dsp': { country: 'US' }, vaddio: { country: 'US' }, exacq: { country: 'US' }, dvtel: { country: 'US' }, speco: { country: 'US' },
   avigilon: { country: 'CA' }, genetec: { country: 'CA' }, aimetis: { country: 'CA' },
-  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' }, atis: { country: 'UA' },
+  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, geutebruck: { country: 'DE' }, devline: { country: 'RU' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' }, atis: { country: 'UA' },
 };
 
 interface Expect { origin: string | null; nilSubject: boolean | null; clear: boolean; note?: string }
@@ -264,6 +264,9 @@ const NMAP: NmapEntry[] = [
   [16558, clear('ubiquiti'), [], { port: 10001 }], [16559, clear('ubiquiti'), [], { port: 10001 }], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
   [8284, clear('iss')], [4657, clear('dvtel'), ['DVT-9540', '3.2.1'], { variants: [['DVT-9520', '3.1.0']] }], [1285, clear('icatch')], [2897, clear('rifatron')],
   [8678, clear('vbrick')], [8589, clear('atis')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
+  [2131, clear('nuuo')], [10670, clear('devline')], [14365, clear('geutebruck')], [9328, clear('mango-dsp')], [12124, clear('mango-dsp')],
+  [4605, unclear('username/password prompt (nmap: Mango DSP)')], [10282, unclear('page script name only (nmap: AirLive)')],
+  [11599, unclear('Intel UPnP SDK server string (nmap: Linksys WVC54GC)')], [4776, unclear('"QualityView Ipcam": maker not identifiable')],
   [10237, unclear('PDR-M800: recog says Merit LILIN, nmap says a Sanyo DVR; both non-PRC', false)],
   [461, unclear('a daytime answer (nmap: American Dynamics EDVR)')], [9381, unclear('realm "NETWORK" (nmap: American Dynamics)')],
   [12010, unclear('"Webserver (Windows)" (nmap: American Dynamics)')], [869, unclear('FTP greeting with host name only (nmap: NetComm)')],
