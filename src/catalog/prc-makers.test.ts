@@ -40,7 +40,8 @@ describe('PRC makers fragment', () => {
     expect(pointsTo('rawResponse', '\\x20\\x00\\x00\\x00DHIP\\x00\\x00\\x00\\x00', 37810)).toEqual(['dahua']);
     expect(pointsTo('snmpSysObjectId', '1.3.6.1.4.1.1004849.2.10.2')).toEqual(['dahua']);
     expect(pointsTo('httpServer', 'Cross Web Server')).toEqual(['tvt']);
-    expect(pointsTo('rtspServer', 'H264DVR 1.0')).toEqual(['xiongmai']);
+    expect(pointsTo('rtspServer', 'H264DVR 1.0')).toEqual(["platform:h264dvr-firmware"]); // no collection names its maker
+    expect(pointsTo('rawResponse', '\\xff\\x01\\x00\\x00\\x02\\x00\\x00\\x00{ "Ret" : 100, "SessionID" : "0x00000002" }', 34567)).toEqual(['xiongmai']);
     expect(pointsTo('ftpBanner', '220 IPCamera FtpServer(www.maygion.com),do NOT change firmware unless you know what you are doing!')).toEqual(['maygion']);
     expect(pointsTo('realm', 'TP-LINK IP-Camera')).toContain('tp-link');
     expect(pointsTo('rtspServer', 'HiIpcam/V100R003 VodServer/1.0.0')).toEqual(['platform:hisilicon-dvr']);
