@@ -44,6 +44,10 @@ describe('PRC makers fragment', () => {
     expect(pointsTo('rawResponse', '\\xff\\x01\\x00\\x00\\x02\\x00\\x00\\x00{ "Ret" : 100, "SessionID" : "0x00000002" }', 34567)).toEqual(['xiongmai']);
     expect(pointsTo('ftpBanner', '220 IPCamera FtpServer(www.maygion.com),do NOT change firmware unless you know what you are doing!')).toEqual(['maygion']);
     expect(pointsTo('realm', 'TP-LINK IP-Camera')).toContain('tp-link');
+    expect(pointsTo('httpBody', '<div class="ui-video-wrap-icon"></div><select id="slct_userType"></select>')).toEqual(['dahua']);
+    expect(pointsTo('httpTitle', 'Milesight Network Camera')).toEqual(['milesight']);
+    expect(pointsTo('model', 'TD-2308SS-B')).toEqual(['tvt']);
+    expect(pointsTo('realm', 'TD-W8901G')).toEqual(['tp-link']);                  // TP-Link's TD- routers are not TVT's
     expect(pointsTo('rtspServer', 'HiIpcam/V100R003 VodServer/1.0.0')).toEqual(['platform:hisilicon-dvr']);
     const platform = catalogue.platforms.find((p) => p.id === 'hisilicon-dvr');
     expect(platform?.nilSubject).toBe(true);
