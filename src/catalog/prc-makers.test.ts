@@ -22,7 +22,7 @@ function pointsTo(field: EvidenceField, value: string, port?: number): string[] 
 describe('PRC makers fragment', () => {
   it('is merged into the shipped catalogue', () => {
     expect(rules.length).toBe(fragment.rules.length);
-    expect(rules.length).toBeGreaterThan(80);
+    expect(rules.length).toBeGreaterThanOrEqual(70);
   });
 
   it('points every company rule at a company subject to the PRC National Intelligence Law', () => {
