@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
 import { device, report } from './server-fixtures';
+import { importSpreadsheet } from '../../src/modules/imports/service';
 
 // What a scan saw of a device (banners, realms, scopes…) stays with the asset: it reaches the "Who made it" panel
 // with the rule that read it, and every later evaluation (an edit, a re-assessment) still reads it. The rules named
@@ -128,6 +129,18 @@ describeEachDb('discovery: network evidence kept with the asset', (db) => {
     const blank = await upload(org.tokens.engineer, [device('10.40.1.6', { serial: 'HK-77' })], '2026-12-01T10:01:00.000Z');
     expect(blank.status).toBe(201);
     expect((await provenance(registered)).json.observed).toMatchObject({ seenAt: '2026-11-27T10:01:00.000Z', evidence: { httpServer: 'App-webs/' } });
+  });
+
+  it('keeps the network evidence when a spreadsheet import updates the asset', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sl-obs-import-')), 'register.csv');
+    fs.writeFileSync(file, 'Manufacturer,Serial number,IP address,Notes\r\nAcme Security,HK-77,10.40.1.6,Checked at the north gate\r\n');
+    const ctx = { db: db().db, orgId: org.id, orgSlug: org.slug, role: 'admin' as const, actor: { type: 'system' as const, id: null, label: 'import test' } };
+    const r = await importSpreadsheet(ctx, { path: file });
+    expect(r).toMatchObject({ written: true, updated: 1, added: 0 });
+    expect((await api(app, org.tokens.viewer, 'GET', `/api/v1/assets/${registered}`)).json.notes).toBe('Checked at the north gate');
+    const p = (await provenance(registered)).json;
+    expect(p).toMatchObject({ origin: 'hikvision', observed: { evidence: { httpServer: 'App-webs/' } } });
+    expect(ruleIds(p)).toEqual(expect.arrayContaining(['hikvision-http-server-family', 'hikvision-scope-name']));
   });
 
   it('keeps each organisation’s observations to itself', async () => {
