@@ -158,4 +158,19 @@ describeEachDb('discovery: network evidence kept with the asset', (db) => {
     expect(page.statusCode).toBe(404);
     expect(page.body).not.toContain('App-webs/');
   });
+
+  it('says so when the verdict names a platform many makers use', async () => {
+    // A verdict as the engine gives one for a white-label board: no producer, a platform, and whether that settles PRC-NIL.
+    const platform = { id: 'hisilicon-dvr', name: 'HiSilicon-based DVR from a Chinese OEM', note: 'Sold under many brands.', nilSubject: null };
+    const item = { kind: 'httpServer', value: 'Boa/0.94.14rc21', company: null, platform: 'hisilicon-dvr', indicates: 'A HiSilicon-platform DVR web server', weight: 0.5, ruleId: 'hisilicon-dvr-boa', source: 'recog' };
+    await db().db.updateTable('asset_provenance').set({ origin: null, nil_subject: null, confidence: 0, evidence_json: JSON.stringify([item]), platform_json: JSON.stringify(platform) })
+      .where('org_id', '=', org.id).where('asset_id', '=', assetId).execute();
+    const p = (await provenance(assetId)).json;
+    expect(p).toMatchObject({ origin: null, platform });
+    expect(p.evidence[0]).toMatchObject({ kind: 'httpServer', platform: 'hisilicon-dvr', ruleId: 'hisilicon-dvr-boa' });
+    const page = await (await signedInAgent(app, org.users.viewer.email)).get(`/o/wexcombe/assets/${assetId}`);
+    expect(page.body).toContain('The evidence shows a platform many makers use: <strong>HiSilicon-based DVR from a Chinese OEM</strong>');
+    expect(page.body).toContain('The platform alone does not settle whether the producer is subject to the PRC National Intelligence Law');
+    expect(page.body).not.toContain('Neither the register nor what the network said');
+  });
 });
