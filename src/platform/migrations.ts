@@ -2,7 +2,7 @@ import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
 import type { DbKind } from './config';
 import { up as importsUp } from '../modules/imports/migration';
 import { up as documentsUp } from '../modules/documents/migration';
-import { up as discoveryUp, upMissing as assetMissingUp } from '../modules/discovery/migration';
+import { up as discoveryUp, upMissing as assetMissingUp, upObservations as assetObservationsUp } from '../modules/discovery/migration';
 import { up as complianceUp } from '../modules/compliance/migration';
 import { up as dpiaUp } from '../modules/dpia/migration';
 import { up as maintenanceUp } from '../modules/maintenance/migration';
@@ -339,6 +339,7 @@ const all: Record<string, Up> = {
   '0010_reminders': remindersUp,
   '0011_asset_missing': assetMissingUp,
   '0012_asset_child_indexes': m0012,
+  '0013_asset_observations': assetObservationsUp,
 };
 
 class CodeMigrations implements MigrationProvider {

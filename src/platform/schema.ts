@@ -72,6 +72,8 @@ export interface AuditEventsTable {
 export interface AssetProvenanceTable {
   asset_id: string; org_id: string; origin: string | null; nil_subject: number | null; confidence: number;
   evidence_json: string; conflicts_json: string; catalogue_version: string; evaluated_at: string;
+  /** Added by 0013: the platform the verdict named (Verdict.platform as JSON), when it named one. */
+  platform_json?: string | null;
 }
 
 export interface FindingsTable {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+import { evidenceKindName } from '../modules/provenance/words';
 
 const require = createRequire(import.meta.url);
 export const GOVUK_DIST = path.dirname(path.dirname(require.resolve('govuk-frontend/package.json'))) + '/govuk-frontend/dist';
@@ -14,19 +15,11 @@ export function createViews(): nunjucks.Environment {
   );
   env.addFilter('date', (iso: string | null) => (iso ? formatDate(iso) : ''));
   env.addFilter('datetime', (iso: string | null) => (iso ? formatDateTime(iso) : ''));
-  env.addFilter('evidenceKind', (k: string) => EVIDENCE_KINDS[k] ?? k);
+  env.addFilter('evidenceKind', evidenceKindName);
   env.addFilter('json', (v: unknown) => JSON.stringify(v, null, 2));
   env.addFilter('display', (v: unknown) => (v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? v.join(', ') : String(v)));
   return env;
 }
-
-/** How each kind of provenance evidence is named on pages. */
-const EVIDENCE_KINDS: Record<string, string> = {
-  label: 'Label', mac: 'MAC prefix', model: 'Model number', firmware: 'Firmware version', serial: 'Serial number',
-  httpServer: 'Web server banner', httpTitle: 'Web page title', httpPath: 'Web paths', rtspServer: 'RTSP server banner',
-  onvifManufacturer: 'ONVIF manufacturer', onvifModel: 'ONVIF model', onvifFirmware: 'ONVIF firmware', onvifHardwareId: 'ONVIF hardware id',
-  scope: 'Discovery scope', override: 'Your organisation’s record',
-};
 
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 

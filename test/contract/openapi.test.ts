@@ -48,6 +48,11 @@ describeEachDb('API contract', (db, kind) => {
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/api/v1/sites', '/api/v1/networks', '/api/v1/systems', '/api/v1/assets', '/api/v1/assets/{id}']) expect(doc.paths).toHaveProperty([p]);
     expect(doc.paths['/api/v1/assets'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('mac');
+    // A scan report's device carries every evidence field the engine reads; an asset's provenance names each rule.
+    const device = doc.paths['/api/v1/discovery/runs'].post.requestBody.content['application/json'].schema.properties.devices.items.properties;
+    for (const f of ['httpServer', 'realm', 'realms', 'wwwAuthenticate', 'ftpBanner', 'snmpSysDescr', 'x509Subject', 'httpBody', 'faviconMmh3', 'upnpModelName', 'rawResponse', 'services']) expect(device).toHaveProperty(f);
+    expect(device.httpBody.anyOf?.find((t: any) => t.type === 'string')?.maxLength ?? device.httpBody.maxLength).toBe(65_536);
+    expect(doc.paths['/api/v1/assets/{id}/provenance'].get.responses['200'].content['application/json'].schema.properties.evidence.items.properties).toHaveProperty('ruleId');
     const html = await app.inject({ method: 'GET', url: '/api/docs' });
     expect(html.statusCode).toBe(200);
     expect(html.body).toContain('GET /api/v1/assets');

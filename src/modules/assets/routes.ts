@@ -9,7 +9,9 @@ import { allSites } from '../sites/service';
 import { allNetworks } from '../networks/service';
 import { allSystems } from '../systems/service';
 import { manufacturerLabels } from './repo';
-import { provenanceOf } from '../provenance/service';
+import { provenanceOf, type StoredVerdict } from '../provenance/service';
+import { networkEvidenceShape } from '../discovery/schemas';
+import { notFound } from '../../platform/errors';
 import { findingsForAsset } from '../findings/service';
 import { SEVERITY_TAGS } from '../findings/routes';
 import {
@@ -27,6 +29,43 @@ const assetOut = z.object({
   missingSince: z.string().nullable().describe('Date of the discovery scan after which the asset was marked missing; null once a scan sees it again'),
 });
 const listItemOut = assetOut.extend({ siteName: z.string().nullable(), networkName: z.string().nullable(), systemName: z.string().nullable() });
+
+const provenanceOut = z.object({
+  assetId: z.string(),
+  origin: z.string().nullable().describe('Catalogue slug of the real producer; null when the evidence does not settle it'),
+  originName: z.string().nullable(),
+  nilSubject: z.boolean().nullable().describe('Producer subject to the PRC National Intelligence Law; null when not known'),
+  confidence: z.number().describe('0..1, in the origin'),
+  platform: z.object({ id: z.string(), name: z.string(), note: z.string(), nilSubject: z.boolean().nullable() }).nullable()
+    .describe('A board or firmware many makers use, when the evidence shows one: what is known when the producer is not'),
+  evidence: z.array(z.object({
+    kind: z.string(), kindName: z.string().describe('The kind of evidence, in words'), value: z.string(),
+    company: z.string().nullable(), companyName: z.string().nullable(), platform: z.string().nullable(), platformName: z.string().nullable(),
+    indicates: z.string().describe('What it indicates, for people'), weight: z.number(),
+    ruleId: z.string().nullable().describe('The catalogue rule, brand or registrant that read it'),
+    source: z.string().nullable(), sourceTitle: z.string().nullable(), sourceUrl: z.string().nullable(),
+  })),
+  conflicts: z.array(z.object({ companies: z.array(z.string()), kinds: z.array(z.string()), message: z.string() })),
+  catalogueVersion: z.string(), evaluatedAt: z.string(), stale: z.boolean().describe('Made with an older catalogue than the one now loaded'),
+  observed: z.object({
+    seenAt: z.string().describe('When the scan that saw it finished'), address: z.string(), runId: z.string().nullable(),
+    evidence: z.object(networkEvidenceShape),
+  }).nullable().describe('What the network last said about the asset (read beside the register’s fields); null if no scan has seen it'),
+});
+
+/** The stored verdict as the API gives it: every optional part present, null when absent. */
+function provenanceJson(assetId: string, v: StoredVerdict) {
+  return {
+    assetId, origin: v.origin, originName: v.originName, nilSubject: v.nilSubject, confidence: v.confidence, platform: v.platform,
+    evidence: v.evidence.map((e) => ({
+      kind: e.kind, kindName: e.kindName, value: e.value, company: e.company, companyName: e.companyName, platform: e.platform ?? null,
+      platformName: e.platformName, indicates: e.indicates, weight: e.weight, ruleId: e.ruleId ?? null, source: e.source ?? null,
+      sourceTitle: e.sourceTitle, sourceUrl: e.sourceUrl,
+    })),
+    conflicts: v.conflicts, catalogueVersion: v.catalogueVersion, evaluatedAt: v.evaluatedAt, stale: v.stale,
+    observed: v.observed ? { seenAt: v.observed.seenAt, address: v.observed.address, runId: v.observed.runId, evidence: v.observed.evidence } : null,
+  };
+}
 
 function assetFromForm(body: FormBody) {
   return {
@@ -65,6 +104,13 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
   // The register's CSV (also /exports/assets.csv, with XLSX and JSON beside it): one writer in the exports module.
   apiRoute(app, deps, 'GET', '/assets.csv', { summary: 'Export the filtered asset list as CSV (same filters as the list)', tag: 'Assets', query: assetListQuery.omit({ cursor: true, limit: true }) },
     async (req, ctx, reply) => sendExport(reply, ctx, 'assets', 'csv', req.query));
+  apiRoute(app, deps, 'GET', '/assets/:id/provenance', { summary: 'Who made an asset: the verdict, each piece of evidence with the rule that read it, and what the network last said', tag: 'Assets', response: provenanceOut },
+    async (req, ctx) => {
+      const asset = await assets.getAsset(ctx, (req.params as any).id);
+      const v = await provenanceOf(ctx, asset.id);
+      if (!v) throw notFound('Provenance of this asset');
+      return provenanceJson(asset.id, v);
+    });
   // ---- Pages
   const readFilters = (query: unknown) => {
     const raw = Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== ''));

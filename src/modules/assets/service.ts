@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../../platform/write';
 import * as repo from './repo';
 import { evaluateAsset } from '../provenance/service';
+import { recordObservations, type Observation } from '../provenance/observations';
 import { assetInput, assetListQuery, assetPatch, type Asset, type AssetListItem, type AssetListQuery } from './schemas';
 
 const duplicateSerial = () => conflict('serial', 'Another asset in this organisation already has this serial number');
@@ -60,7 +61,8 @@ async function checkRefs(tx: OrgContext['db'], ctx: OrgContext, a: { siteId: str
   }
 }
 
-export async function createAsset(ctx: OrgContext, body: unknown): Promise<Asset> {
+/** Adds an asset; `observed` is what a discovery scan saw of it (kept with it and read by its verdict). */
+export async function createAsset(ctx: OrgContext, body: unknown, opts: { observed?: Observation } = {}): Promise<Asset> {
   requirePermission(ctx, 'assets:write');
   const input = parseInput(assetInput, body);
   try {
@@ -69,7 +71,8 @@ export async function createAsset(ctx: OrgContext, body: unknown): Promise<Asset
       const now = nowIso();
       const row = { id: newId(), org_id: ctx.orgId, ...repo.assetColumns(input), created_at: now, updated_at: now };
       await tx.insertInto('assets').values(row).execute();
-      await evaluateAsset(tx, ctx, row);
+      if (opts.observed) await recordObservations(tx, ctx.orgId, [{ assetId: row.id, observation: opts.observed }]);
+      await evaluateAsset(tx, ctx, row, opts.observed ?? null);
       const asset = repo.toAsset(row);
       return { result: asset, action: 'create', objectType: 'asset', objectId: asset.id, summary: `Added ${describe(asset)}`, after: asset };
     });

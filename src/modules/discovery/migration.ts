@@ -123,3 +123,21 @@ export const upMissing: Up = async (db) => {
   await db.schema.alterTable('assets').addColumn('missing_since', 'text').execute();
   await db.schema.alterTable('assets').addColumn('last_seen_at', 'text').execute();
 };
+
+/**
+ * 0013_asset_observations: the network evidence last seen for each asset (one row per asset, replaced only by a
+ * newer scan), and the platform a verdict named, so the "Who made it" panel can say so.
+ */
+export const upObservations: Up = async (db) => {
+  await db.schema.createTable('asset_observations')
+    .addColumn('asset_id', 'text', (c) => c.primaryKey().references('assets.id').onDelete('cascade'))
+    .addColumn('org_id', 'text', org)
+    .addColumn('run_id', 'text', (c) => c.references('discovery_runs.id').onDelete('set null'))
+    .addColumn('address', 'text', req)
+    .addColumn('evidence_json', 'text', req)
+    .addColumn('seen_at', 'text', req)
+    .execute();
+  await db.schema.createIndex('asset_observations_org_idx').on('asset_observations').columns(['org_id']).execute();
+  await db.schema.createIndex('asset_observations_run_idx').on('asset_observations').columns(['run_id']).execute();
+  await db.schema.alterTable('asset_provenance').addColumn('platform_json', 'text').execute();
+};

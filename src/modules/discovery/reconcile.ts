@@ -70,7 +70,11 @@ function indexBy(assets: repo.RegisterAsset[], key: (a: repo.RegisterAsset) => s
  * Compares the devices with the register. `scanned` says which addresses the scan covered (its targets, within the
  * organisation's allowed ranges); "missing" is only judged for a scan that ran to the end.
  */
-export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], scanned: (ip: string) => boolean, interrupted: boolean): Promise<{ items: PlannedItem[]; seenAssetIds: string[] }> {
+export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], scanned: (ip: string) => boolean, interrupted: boolean): Promise<{
+  items: PlannedItem[]; seenAssetIds: string[];
+  /** Which device each seen asset is (its observed evidence is kept with the asset). */
+  matched: { assetId: string; deviceId: string }[];
+}> {
   const pick = (f: (d: SeenDevice) => string | null) => devices.map(f).filter((v): v is string => !!v);
   const [macs, serials, ips] = await Promise.all([
     repo.assetsMatching(tx, orgId, 'mac', pick((d) => d.mac)),
@@ -125,7 +129,7 @@ export async function reconcile(tx: Tx, orgId: string, devices: SeenDevice[], sc
       }
     }
   }
-  return { items, seenAssetIds: [...seenAssets] };
+  return { items, seenAssetIds: [...seenAssets], matched: matched.map((m) => ({ assetId: m.asset.id, deviceId: m.d.id })) };
 }
 
 /** A scanned-address test: inside one of the targets and inside the allowed ranges. */

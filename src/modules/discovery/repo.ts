@@ -179,6 +179,13 @@ export async function* assetsWithIp(tx: Tx, orgId: string, batch = 2000): AsyncG
   }
 }
 
+/** Whole asset rows (for re-evaluation), by id. */
+export async function assetRows(tx: Tx, orgId: string, assetIds: string[]): Promise<AssetsTable[]> {
+  const out: AssetsTable[] = [];
+  for (const part of chunks([...new Set(assetIds)])) out.push(...await tx.selectFrom('assets').selectAll().where('org_id', '=', orgId).where('id', 'in', part).orderBy('id').execute());
+  return out;
+}
+
 export async function storedOrigins(tx: Tx, orgId: string, assetIds: string[]) {
   const out = new Map<string, string | null>();
   for (const part of chunks([...new Set(assetIds)])) {

@@ -8,7 +8,7 @@ import { objectHistory } from '../audit/service';
 import { CredentialStore } from './secrets';
 import * as discovery from './service';
 import { createSchedule, deleteSchedule, listSchedules, registerDiscoveryJobs, type RunScan } from './schedule';
-import { CADENCE_LABELS, CADENCES, DEFAULT_PORTS, ITEM_KIND_LABELS, ITEM_KINDS, itemListQuery, rangeInput, runListQuery, scheduleInput } from './schemas';
+import { CADENCE_LABELS, CADENCES, DEFAULT_PORTS, ITEM_KIND_LABELS, ITEM_KINDS, itemListQuery, rangeInput, runListQuery, scanReport, scheduleInput } from './schemas';
 import { runServerScan } from '../../discovery/scan';
 
 /** Scan reports can be large (a /16 with thousands of devices); every other route keeps the app-wide 1 MiB. */
@@ -76,7 +76,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, sca
     async (req, ctx) => { await deleteSchedule(ctx, param(req, 'id')); });
 
   apiRoute(app, deps, 'POST', '/discovery/runs', {
-    summary: 'Upload a scan report (`sightline discover --upload`)', tag: TAG, status: 201, permission: 'engineer, manager or admin', response: runOut, bodyLimit: UPLOAD_LIMIT,
+    summary: 'Upload a scan report (`sightline discover --upload`)', tag: TAG, status: 201, permission: 'engineer, manager or admin', body: scanReport, response: runOut, bodyLimit: UPLOAD_LIMIT,
     description: `Body: the ScanReport JSON the command writes (up to ${UPLOAD_LIMIT / 1024 / 1024} MiB). Devices outside the organisation’s allowed ranges are refused and listed in \`refused\`; the rest are identified and reconciled with the register.`,
   }, async (req, ctx) => discovery.ingestReport(ctx, jsonBody(req)));
   apiRoute(app, deps, 'GET', '/discovery/runs', { summary: 'Scan runs, newest first', tag: TAG, query: runListQuery, response: z.object({ items: z.array(runOut), next: z.string().nullable() }) },

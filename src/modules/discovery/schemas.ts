@@ -72,21 +72,47 @@ const ipv4 = z.string().max(15).refine((v) => ipv4ToInt(v) !== null, 'Must be an
 
 const evidenceItem = z.object({
   kind: text(40), value: text(1000), company: optText(200), indicates: text(2000), weight: z.number().finite(),
-  ruleId: optText(200), source: optText(200),
+  ruleId: optText(200), source: optText(200), platform: optText(200),
 });
 const verdict = z.object({
   id: optText(200), origin: optText(200), nilSubject: z.boolean().nullable(), confidence: z.number().min(0).max(1),
   evidence: z.array(evidenceItem).max(200), catalogueVersion: text(100),
   conflicts: z.array(z.object({ companies: z.array(text(200)).max(20), kinds: z.array(text(40)).max(20), message: text(2000) })).max(50),
+  platform: z.object({ id: text(200), name: text(500), note: text(2000), nilSubject: z.boolean().nullable() }).nullish(),
 });
 
-export const discoveredDevice = z.object({
-  id: optText(200), brand: optText(500), model: optText(500), firmware: optText(500), serial: optText(500), mac: optText(50),
+/** The first 64 KiB of a web page, as the contract says discovery sends it. */
+export const MAX_HTTP_BODY = 65_536;
+
+/**
+ * What a network says about a device beyond the register's fields (DeviceEvidence's network fields, see
+ * src/domain/provenance-types.ts): the same bounds apply to an upload and to what is kept with an asset.
+ */
+export const networkEvidenceShape = {
   httpServer: optText(1000), httpTitle: optText(1000), httpPaths: z.array(text(1000)).max(200).nullish(), rtspServer: optText(1000),
   onvif: z.object({
     manufacturer: optText(500), model: optText(500), firmwareVersion: optText(500), serialNumber: optText(500), hardwareId: optText(500),
   }).nullish(),
   scopes: z.array(text(1000)).max(200).nullish(),
+  realm: optText(1000).describe('A WWW-Authenticate realm, HTTP or RTSP'),
+  realms: z.array(text(1000)).max(50).nullish().describe('Several realms (web and RTSP)'),
+  wwwAuthenticate: optText(4096).describe('The raw WWW-Authenticate header'),
+  ftpBanner: optText(4096), telnetBanner: optText(4096), sshBanner: optText(4096), loginBanner: optText(4096),
+  snmpSysDescr: optText(4096), snmpSysObjectId: optText(1000),
+  x509Subject: optText(4096).describe('TLS certificate subject'), x509Issuer: optText(4096),
+  httpBody: optText(MAX_HTTP_BODY).describe('The first 64 KiB of the root page'),
+  faviconMd5: optText(100).describe('Hex MD5 of /favicon.ico'),
+  faviconMmh3: z.union([text(40), z.number().int()]).nullish().describe('Shodan’s favicon hash (signed 32-bit MurmurHash3), as a number or decimal text'),
+  dhcpVendorClass: optText(1000), sipUserAgent: optText(1000), upnpServer: optText(1000), upnpManufacturer: optText(1000), upnpModelName: optText(1000),
+  service: optText(100), port: z.number().int().min(0).max(65535).nullish(),
+  rawResponse: optText(4096).describe('The first bytes another service answered, as text with escapes'),
+  services: z.array(z.object({ service: optText(100), port: z.number().int().min(0).max(65535).nullish(), rawResponse: optText(4096) })).max(50).nullish()
+    .describe('Several such answers (e.g. Hikvision SADP, Dahua DHIP)'),
+};
+
+export const discoveredDevice = z.object({
+  id: optText(200), brand: optText(500), model: optText(500), firmware: optText(500), serial: optText(500), mac: optText(50),
+  ...networkEvidenceShape,
   address: ipv4,
   ports: z.array(z.number().int().min(1).max(65535)).max(1000),
   wsDiscovery: z.object({ endpoint: optText(1000), xaddrs: z.array(text(2000)).max(50), types: z.array(text(500)).max(50) }).nullish(),

@@ -1,4 +1,4 @@
-import type { Verdict } from '../../domain/provenance-types';
+import type { DeviceEvidence, Verdict } from '../../domain/provenance-types';
 import { identify } from '../../domain/provenance';
 import { normaliseMac } from '../../domain/netaddr';
 import { requirePermission, type OrgContext } from '../../platform/context';
@@ -9,7 +9,8 @@ import { auditedChange } from '../../platform/write';
 import { ScopeGuard } from '../../discovery/scope';
 import { createAsset, describe, updateAsset } from '../assets/service';
 import { findAsset } from '../assets/repo';
-import { compiledForOrg } from '../provenance/service';
+import { compiledForOrg, evaluateAsset } from '../provenance/service';
+import { networkEvidence, recordObservations, type Observation } from '../provenance/observations';
 import * as repo from './repo';
 import { companyName, evidenceFields, reconcile, scannedTest, type FieldChange, type SeenDevice } from './reconcile';
 import { isPublicRange, orgScope, readTarget } from './scope';
@@ -83,10 +84,9 @@ export function toRun(r: DiscoveryRunsTable): RunView {
   };
 }
 
-/** The device's evidence in the provenance engine's terms (the same fields `sightline identify` reads). */
-function evidenceOf(d: DeviceInput) {
-  return { brand: d.brand, model: d.model, firmware: d.firmware, serial: d.serial, mac: d.mac, httpServer: d.httpServer, httpTitle: d.httpTitle,
-    httpPaths: d.httpPaths, rtspServer: d.rtspServer, onvif: d.onvif, scopes: d.scopes };
+/** The device's evidence in the provenance engine's terms: every field `sightline identify` reads. */
+function evidenceOf(d: DeviceInput): DeviceEvidence {
+  return { brand: d.brand, model: d.model, firmware: d.firmware, serial: d.serial, mac: d.mac, ...networkEvidence(d) };
 }
 
 export interface RunSource { kind: 'upload' | 'schedule'; scheduleId?: string | null }
@@ -113,21 +113,23 @@ export async function ingestReport(ctx: OrgContext, body: unknown, source: RunSo
   }
   const compiled = await compiledForOrg(ctx.db, ctx.orgId);
   const runId = newId();
-  const devices: (SeenDevice & { input: DeviceInput })[] = accepted.map((d) => {
-    const verdict: Verdict = identify(compiled, evidenceOf(d));
+  const devices: (SeenDevice & { input: DeviceInput; observed: Observation })[] = accepted.map((d) => {
+    const evidence = evidenceOf(d);
+    const verdict: Verdict = identify(compiled, evidence);
     const model = d.onvif?.model ?? d.model ?? null;
     return {
       id: newId(), input: d, address: d.address, verdict,
       mac: d.mac ? normaliseMac(d.mac) : null, serial: d.onvif?.serialNumber ?? d.serial ?? null, model,
       firmware: d.onvif?.firmwareVersion ?? d.firmware ?? null, brand: d.brand ?? d.onvif?.manufacturer ?? null,
       hints: [...(d.wsDiscovery?.types ?? []), d.httpTitle ?? ''].filter(Boolean),
+      observed: { evidence: networkEvidence(evidence), seenAt: report.finishedAt, address: d.address, runId },
     };
   });
   const targetRanges = report.targets.map(readTarget).filter((t) => t !== null).map((t) => t.text);
   const scanned = scannedTest(new ScopeGuard(targetRanges), allowed);
 
   return auditedChange(ctx, async (tx) => {
-    const { items, seenAssetIds } = await reconcile(tx, ctx.orgId, devices, scanned, report.interrupted);
+    const { items, seenAssetIds, matched } = await reconcile(tx, ctx.orgId, devices, scanned, report.interrupted);
     // Seen: last seen now, and an asset someone marked missing after an earlier scan is back on the network.
     await repo.markSeen(tx, ctx.orgId, seenAssetIds, report.finishedAt);
     const summary: RunSummary = { new: 0, missing: 0, changed: 0, provenance: 0 };
@@ -141,6 +143,14 @@ export async function ingestReport(ctx: OrgContext, body: unknown, source: RunSo
       summary_json: JSON.stringify(summary), created_at: now,
     };
     await repo.insertRun(tx, run);
+    // What the network said is kept with each matched asset, and an asset it tells something new about is
+    // re-evaluated at once, so its "Who made it" panel and findings read it (after the comparison above, which
+    // is with the register's verdict as it stood before this scan).
+    const byId = new Map(devices.map((d) => [d.id, d]));
+    const observations = matched.map((m) => ({ assetId: m.assetId, observation: byId.get(m.deviceId)!.observed }));
+    const changedAssets = await recordObservations(tx, ctx.orgId, observations);
+    const observed = new Map(observations.map((o) => [o.assetId, o.observation]));
+    for (const a of await repo.assetRows(tx, ctx.orgId, changedAssets)) await evaluateAsset(tx, ctx, a, observed.get(a.id)!);
     await repo.insertDevices(tx, devices.map((d) => ({
       id: d.id, org_id: ctx.orgId, run_id: runId, address: d.address, mac: d.mac, brand: d.brand, model: d.model, firmware: d.firmware, serial: d.serial,
       origin: d.verdict.origin, nil_subject: d.verdict.nilSubject === null ? null : d.verdict.nilSubject ? 1 : 0, confidence: d.verdict.confidence,
@@ -301,13 +311,20 @@ async function perform(ctx: OrgContext, runId: string, item: DiscoveryItemsTable
     if (!device) throw notFound('Discovered device');
     // Already there (added by hand since the scan, or by an earlier click whose request died)? Link, don't duplicate.
     const fields = evidenceFields(device);
+    const observation: Observation = { evidence: networkEvidence(JSON.parse(device.device_json)), seenAt: run.finishedAt, address: device.address, runId };
     const existing = (fields.mac && (await repo.assetsMatching(ctx.db, ctx.orgId, 'mac', [fields.mac]))[0])
       || (fields.serial && (await repo.assetsMatching(ctx.db, ctx.orgId, 'serial', [fields.serial]))[0]);
-    if (existing) return { outcome: 'linked', summary: `Already in the register as ${describe(existing as any)}`, assetId: existing.id };
+    if (existing) {
+      await ctx.db.transaction().execute(async (tx) => {
+        const changed = await recordObservations(tx, ctx.orgId, [{ assetId: existing.id, observation }]);
+        for (const a of await repo.assetRows(tx, ctx.orgId, changed)) await evaluateAsset(tx, ctx, a, observation);
+      });
+      return { outcome: 'linked', summary: `Already in the register as ${describe(existing as any)}`, assetId: existing.id };
+    }
     const asset = await createAsset(ctx, {
       kind: detail.kind ?? 'camera', manufacturer: device.brand ? device.brand.slice(0, 200) : null, ...fields, ip: device.address,
       status: 'in-service', notes: `Added from discovery: seen at ${device.address} by the scan of ${when}.`,
-    });
+    }, { observed: observation });
     return { outcome: 'added', summary: `Added ${describe(asset)} at ${device.address} from the scan of ${when}`, assetId: asset.id };
   }
   if (!item.asset_id) throw gone();

@@ -118,6 +118,23 @@ export interface DiscoveryItemsTable {
   actioned_by: string | null;
 }
 
+/**
+ * What the network last said about an asset beyond the register's own fields (web and RTSP banners, realms, ONVIF
+ * answers, scopes, TLS, favicon hashes…), from the newest scan that matched the device to it or added it. The
+ * provenance engine reads it beside the register's fields whenever the asset is evaluated.
+ */
+export interface AssetObservationsTable {
+  asset_id: string;
+  org_id: string;
+  /** The scan run that saw it (null if that run was deleted). */
+  run_id: string | null;
+  address: string;
+  /** The network fields of DeviceEvidence (see provenance/observations.ts networkEvidence). */
+  evidence_json: string;
+  /** The scan's finish time: an older scan never replaces a newer one's observation. */
+  seen_at: string;
+}
+
 export interface DiscoveryTables {
   discovery_ranges: DiscoveryRangesTable;
   discovery_credentials: DiscoveryCredentialsTable;
@@ -126,4 +143,5 @@ export interface DiscoveryTables {
   discovery_runs: DiscoveryRunsTable;
   discovery_devices: DiscoveryDevicesTable;
   discovery_items: DiscoveryItemsTable;
+  asset_observations: AssetObservationsTable;
 }

@@ -445,7 +445,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
         for (const a of fresh) {
           assets.push(repo.ASSET_INSERT_COLUMNS.map((c) => a[c]));
           const v = identify(compiled, evidenceFromAsset(a));
-          verdicts.push([a.id, a.org_id, v.origin, v.nilSubject === null ? null : v.nilSubject ? 1 : 0, v.confidence, JSON.stringify(v.evidence), JSON.stringify(v.conflicts), v.catalogueVersion, now]);
+          verdicts.push([a.id, a.org_id, v.origin, v.nilSubject === null ? null : v.nilSubject ? 1 : 0, v.confidence, JSON.stringify(v.evidence), JSON.stringify(v.conflicts), v.catalogueVersion, now, v.platform ? JSON.stringify(v.platform) : null]);
           const site = plan.siteFor(a.site_id);
           const network = plan.networkFor(a.network_id);
           const company = v.origin ? rt.companies.get(v.origin) : undefined;

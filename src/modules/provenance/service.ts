@@ -3,15 +3,21 @@ import { requirePermission } from '../../platform/context';
 import { newId, nowIso } from '../../platform/ids';
 import type { AssetsTable, FindingsTable } from '../../platform/schema';
 import { catalogueRuntime, compileWithOverrides } from '../../catalog';
+import { ORGANISATION_RECORD_SOURCE } from '../../catalog/types';
 import { identify, type CompiledCatalogue } from '../../domain/provenance';
-import type { DeviceEvidence, Verdict } from '../../domain/provenance-types';
+import type { DeviceEvidence, EvidenceItem, Verdict } from '../../domain/provenance-types';
 import { evaluatePolicy, type Finding, type PolicyInput, type Severity } from '../../domain/policy';
 import { recordAudit } from '../audit/repo';
 import { findingsOfAsset } from '../findings/repo';
+import { observationOf, observationsOf, type NetworkEvidence, type Observation } from './observations';
+import { describeObservation, evidenceKindName } from './words';
 
-/** What the register itself says about a device, in the provenance engine's terms. */
-export function evidenceFromAsset(a: Pick<AssetsTable, 'id' | 'manufacturer' | 'model' | 'firmware' | 'serial' | 'mac'>): DeviceEvidence {
-  return { id: a.id, brand: a.manufacturer, model: a.model, firmware: a.firmware, serial: a.serial, mac: a.mac };
+/**
+ * What is known about a device, in the provenance engine's terms: the register's own fields, plus what the network
+ * last said about it (discovery's observation), which adds to them and never replaces them.
+ */
+export function evidenceFromAsset(a: Pick<AssetsTable, 'id' | 'manufacturer' | 'model' | 'firmware' | 'serial' | 'mac'>, observed?: NetworkEvidence | null): DeviceEvidence {
+  return { ...observed, id: a.id, brand: a.manufacturer, model: a.model, firmware: a.firmware, serial: a.serial, mac: a.mac };
 }
 
 // Each organisation's compiled catalogue (shipped data plus its own brand records), kept for a short while:
@@ -36,11 +42,13 @@ export async function compiledForOrg(tx: Tx, orgId: string): Promise<CompiledCat
 /**
  * Re-reads an asset's provenance and applies the policy rules, storing the verdict (with the catalogue version
  * that produced it) and bringing its findings up to date: new ones opened, ones that no longer apply resolved.
- * Runs inside the caller's transaction, so a change to an asset and its findings land together.
+ * Runs inside the caller's transaction, so a change to an asset and its findings land together. The asset's
+ * observed network evidence is read from the database unless the caller passes it (null: it has none).
  */
-export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable) {
+export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable, observed?: Observation | null) {
   const rt = catalogueRuntime();
-  const verdict = identify(await compiledForOrg(tx, ctx.orgId), evidenceFromAsset(asset));
+  const seen = observed === undefined ? await observationOf(tx, ctx.orgId, asset.id) : observed;
+  const verdict = identify(await compiledForOrg(tx, ctx.orgId), evidenceFromAsset(asset, seen?.evidence));
   const [site, network] = await Promise.all([
     asset.site_id ? tx.selectFrom('sites').select(['id', 'name', 'sensitive']).where('org_id', '=', ctx.orgId).where('id', '=', asset.site_id).executeTakeFirst() : undefined,
     asset.network_id ? tx.selectFrom('networks').select(['id', 'name', 'kind']).where('org_id', '=', ctx.orgId).where('id', '=', asset.network_id).executeTakeFirst() : undefined,
@@ -65,6 +73,7 @@ async function storeVerdict(tx: Tx, orgId: string, assetId: string, v: Verdict) 
   const row = {
     origin: v.origin, nil_subject: v.nilSubject === null ? null : v.nilSubject ? 1 : 0, confidence: v.confidence,
     evidence_json: JSON.stringify(v.evidence), conflicts_json: JSON.stringify(v.conflicts), catalogue_version: v.catalogueVersion, evaluated_at: nowIso(),
+    platform_json: v.platform ? JSON.stringify(v.platform) : null,
   };
   await tx.insertInto('asset_provenance').values({ asset_id: assetId, org_id: orgId, ...row })
     .onConflict((oc) => oc.column('asset_id').doUpdateSet(row)).execute();
@@ -122,7 +131,9 @@ export async function reevaluateWhere(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'a
   let q = tx.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId);
   if (where.siteId) q = q.where('site_id', '=', where.siteId);
   if (where.networkId) q = q.where('network_id', '=', where.networkId);
-  for (const a of await q.execute()) await evaluateAsset(tx, ctx, a);
+  const assets = await q.execute();
+  const seen = await observationsOf(tx, ctx.orgId, assets.map((a) => a.id));
+  for (const a of assets) await evaluateAsset(tx, ctx, a, seen.get(a.id) ?? null);
 }
 
 export interface AssessSummary {
@@ -150,8 +161,9 @@ export async function assessOrganisation(ctx: OrgContext, opts: { batch?: number
     const rows = await ctx.db.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId).where('id', '>', after).orderBy('id').limit(batch).execute();
     if (!rows.length) break;
     await ctx.db.transaction().execute(async (tx) => {
+      const seen = await observationsOf(tx, ctx.orgId, rows.map((a) => a.id));
       for (const a of rows) {
-        const r = await evaluateAsset(tx, ctx, a);
+        const r = await evaluateAsset(tx, ctx, a, seen.get(a.id) ?? null);
         changes.findingsOpened += r.opened;
         changes.findingsResolved += r.resolved;
         if (r.originChanged) {
@@ -194,23 +206,44 @@ export async function summarise(ctx: OrgContext): Promise<AssessSummary> {
   };
 }
 
+/** One piece of evidence as people and the API see it: the engine's item with its kind, producer and source in words. */
+export interface ShownEvidence extends EvidenceItem {
+  kindName: string; companyName: string | null; platformName: string | null; sourceTitle: string | null; sourceUrl: string | null;
+}
+
 export interface StoredVerdict {
   origin: string | null; originName: string | null; nilSubject: boolean | null; confidence: number;
-  evidence: Verdict['evidence']; conflicts: Verdict['conflicts']; catalogueVersion: string; evaluatedAt: string;
+  evidence: ShownEvidence[]; conflicts: Verdict['conflicts']; catalogueVersion: string; evaluatedAt: string;
+  /** The platform (a board or firmware many makers use) the evidence shows, if any. */
+  platform: NonNullable<Verdict['platform']> | null;
   /** True when the verdict was made with an older catalogue than the one now loaded. */
   stale: boolean;
+  /** What the network last said about the asset (read with the register's fields), or null if no scan has. */
+  observed: (Observation & { lines: ReturnType<typeof describeObservation> }) | null;
 }
 
 export async function provenanceOf(ctx: OrgContext, assetId: string): Promise<StoredVerdict | null> {
   requirePermission(ctx, 'estate:read');
-  const r = await ctx.db.selectFrom('asset_provenance').selectAll().where('org_id', '=', ctx.orgId).where('asset_id', '=', assetId).executeTakeFirst();
+  const [r, seen] = await Promise.all([
+    ctx.db.selectFrom('asset_provenance').selectAll().where('org_id', '=', ctx.orgId).where('asset_id', '=', assetId).executeTakeFirst(),
+    observationOf(ctx.db, ctx.orgId, assetId),
+  ]);
   if (!r) return null;
   const rt = catalogueRuntime();
+  const sources = new Map(rt.catalogue.sources.map((s) => [s.id, s]));
+  const platforms = new Map((rt.catalogue.platforms ?? []).map((p) => [p.id, p]));
+  const evidence = (JSON.parse(r.evidence_json) as EvidenceItem[]).map((e): ShownEvidence => ({
+    ...e, kindName: evidenceKindName(e.kind), companyName: e.company ? rt.companies.get(e.company)?.name ?? e.company : null,
+    platformName: e.platform ? platforms.get(e.platform)?.name ?? e.platform : null,
+    sourceTitle: e.source ? sources.get(e.source)?.title ?? (e.source === ORGANISATION_RECORD_SOURCE ? 'Your organisation’s own record' : e.source) : null,
+    sourceUrl: e.source ? sources.get(e.source)?.url ?? null : null,
+  }));
   return {
     origin: r.origin, originName: r.origin ? rt.companies.get(r.origin)?.name ?? r.origin : null,
     nilSubject: r.nil_subject === null ? null : !!r.nil_subject, confidence: Number(r.confidence),
-    evidence: JSON.parse(r.evidence_json), conflicts: JSON.parse(r.conflicts_json), catalogueVersion: r.catalogue_version,
+    evidence, conflicts: JSON.parse(r.conflicts_json), catalogueVersion: r.catalogue_version, platform: r.platform_json ? JSON.parse(r.platform_json) : null,
     evaluatedAt: r.evaluated_at, stale: r.catalogue_version !== rt.version,
+    observed: seen ? { ...seen, lines: describeObservation(seen.evidence) } : null,
   };
 }
 
