@@ -302,11 +302,11 @@ const present = (v: unknown): v is string => typeof v === 'string' && v.length >
  * Tries a rule set on one observed value. Several rules of one company matching the same value (a family rule and
  * a prefix rule, or the model rule and its ONVIF twin) are one fact: only the strongest is kept (likewise for a
  * platform). `port` is the port that gave a service answer (-1 when unknown); rules limited to ports read only those.
+ * Items from `first` on are the same observation (a header's rules and the realm inside it): a company is kept once.
  */
-function matchRules(set: RuleSet, value: string, kind: Kind, group: number, shown: string = value, port = -1) {
+function matchRules(set: RuleSet, value: string, kind: Kind, group: number, shown: string = value, port = -1, first = nItems) {
   if (set.any !== null && !set.any.test(value)) return;
   const rules = set.rules;
-  const first = nItems;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     if (r.ports !== null && (port < 0 || !r.ports.includes(port))) continue;
@@ -568,6 +568,7 @@ function realms(c: CompiledCatalogue, d: DeviceEvidence) {
   }
   const h = d.wwwAuthenticate;
   if (!present(h)) return;
+  const first = nItems;
   matchRules(c.wwwAuthenticate, h, 'wwwAuthenticate', G_REALM);
   REALM_IN_HEADER.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -575,7 +576,7 @@ function realms(c: CompiledCatalogue, d: DeviceEvidence) {
     const r = m[1] ?? m[2];
     if (!r || seen.includes(r)) continue;
     seen.push(r);
-    matchRules(c.realm, r, 'wwwAuthenticate', G_REALM, h);
+    matchRules(c.realm, r, 'wwwAuthenticate', G_REALM, h, -1, first);
   }
 }
 /** realm="…" (quoted, RFC 7235) or a bare token, in each challenge of a WWW-Authenticate header. */
