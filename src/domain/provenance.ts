@@ -489,52 +489,98 @@ const usedGroups = new Int32Array(GROUPS);
 export function identify(c: CompiledCatalogue, d: DeviceEvidence): Verdict {
   nItems = 0; evidence = []; slugs = c.companies; platforms = c.platforms; nPlatformItems = 0;
 
-  if (present(d.brand)) label(c, d.brand, 'label', G_LABEL, false);
-  const o = d.onvif;
-  if (o) {
+  // One pass over the fields the record has: a record carries a few of the thirty-odd fields, and asking an object
+  // for each absent one costs more than reading its own keys once (register rows, scans with many keys alike).
+  let brand: unknown, onvif: unknown, macV: unknown, model: unknown, firmware: unknown, serial: unknown, httpServer: unknown,
+    httpTitle: unknown, rtspServer: unknown, httpPaths: unknown, scopes: unknown, realm: unknown, realmList: unknown,
+    wwwAuthenticate: unknown, ftpBanner: unknown, telnetBanner: unknown, loginBanner: unknown, sshBanner: unknown,
+    snmpSysDescr: unknown, snmpSysObjectId: unknown, x509Subject: unknown, x509Issuer: unknown, httpBody: unknown,
+    faviconMd5: unknown, faviconMmh3: unknown, dhcpVendorClass: unknown, sipUserAgent: unknown, upnpServer: unknown,
+    upnpManufacturer: unknown, upnpModelName: unknown, port: unknown, rawResponse: unknown, services: unknown;
+  const rec = d as Record<string, unknown>;
+  for (const k in rec) {
+    const v = rec[k];
+    if (v === null || v === undefined) continue;
+    switch (k) {
+      case 'id': break;
+      case 'brand': brand = v; break;
+      case 'model': model = v; break;
+      case 'firmware': firmware = v; break;
+      case 'serial': serial = v; break;
+      case 'mac': macV = v; break;
+      case 'onvif': onvif = v; break;
+      case 'httpServer': httpServer = v; break;
+      case 'httpTitle': httpTitle = v; break;
+      case 'httpPaths': httpPaths = v; break;
+      case 'rtspServer': rtspServer = v; break;
+      case 'scopes': scopes = v; break;
+      case 'realm': realm = v; break;
+      case 'realms': realmList = v; break;
+      case 'wwwAuthenticate': wwwAuthenticate = v; break;
+      case 'ftpBanner': ftpBanner = v; break;
+      case 'telnetBanner': telnetBanner = v; break;
+      case 'loginBanner': loginBanner = v; break;
+      case 'sshBanner': sshBanner = v; break;
+      case 'snmpSysDescr': snmpSysDescr = v; break;
+      case 'snmpSysObjectId': snmpSysObjectId = v; break;
+      case 'x509Subject': x509Subject = v; break;
+      case 'x509Issuer': x509Issuer = v; break;
+      case 'httpBody': httpBody = v; break;
+      case 'faviconMd5': faviconMd5 = v; break;
+      case 'faviconMmh3': faviconMmh3 = v; break;
+      case 'dhcpVendorClass': dhcpVendorClass = v; break;
+      case 'sipUserAgent': sipUserAgent = v; break;
+      case 'upnpServer': upnpServer = v; break;
+      case 'upnpManufacturer': upnpManufacturer = v; break;
+      case 'upnpModelName': upnpModelName = v; break;
+      case 'port': port = v; break;
+      case 'rawResponse': rawResponse = v; break;
+      case 'services': services = v; break;
+    }
+  }
+
+  if (present(brand)) label(c, brand, 'label', G_LABEL, false);
+  if (onvif !== undefined && typeof onvif === 'object') {
+    const o = onvif as NonNullable<DeviceEvidence['onvif']>;
     if (present(o.manufacturer)) claim(c, o.manufacturer, 'onvifManufacturer');
     if (present(o.model)) matchRules(c.model, o.model, 'onvifModel', G_MODEL);
     if (present(o.firmwareVersion)) matchRules(c.firmware, o.firmwareVersion, 'onvifFirmware', G_FIRMWARE);
     if (present(o.serialNumber)) matchRules(c.serial, o.serialNumber, 'serial', G_SERIAL);
     if (present(o.hardwareId)) matchRules(c.onvifHardwareId, o.hardwareId, 'onvifHardwareId', G_HARDWARE_ID);
   }
-  const macSeen = present(d.mac);
-  if (macSeen) mac(c, d.mac!, 'mac');
-  if (present(d.model)) matchRules(c.model, d.model, 'model', G_MODEL);
-  if (present(d.firmware)) matchRules(c.firmware, d.firmware, 'firmware', G_FIRMWARE);
-  if (present(d.serial)) matchRules(c.serial, d.serial, 'serial', G_SERIAL);
-  if (present(d.httpServer)) matchRules(c.httpServer, d.httpServer, 'httpServer', G_HTTP_SERVER);
-  if (present(d.httpTitle)) matchRules(c.httpTitle, d.httpTitle, 'httpTitle', G_WEB_PAGE);
-  if (present(d.rtspServer)) matchRules(c.rtspServer, d.rtspServer, 'rtspServer', G_RTSP);
-  const paths = d.httpPaths;
-  if (Array.isArray(paths)) for (let i = 0; i < paths.length && i < MAX_ITEMS; i++) if (present(paths[i])) matchRules(c.httpPath, paths[i], 'httpPath', G_HTTP_PATH);
-  const scopes = d.scopes;
+  const macSeen = present(macV);
+  if (present(macV)) mac(c, macV, 'mac');
+  if (present(model)) matchRules(c.model, model, 'model', G_MODEL);
+  if (present(firmware)) matchRules(c.firmware, firmware, 'firmware', G_FIRMWARE);
+  if (present(serial)) matchRules(c.serial, serial, 'serial', G_SERIAL);
+  if (present(httpServer)) matchRules(c.httpServer, httpServer, 'httpServer', G_HTTP_SERVER);
+  if (present(httpTitle)) matchRules(c.httpTitle, httpTitle, 'httpTitle', G_WEB_PAGE);
+  if (present(rtspServer)) matchRules(c.rtspServer, rtspServer, 'rtspServer', G_RTSP);
+  if (Array.isArray(httpPaths)) for (let i = 0; i < httpPaths.length && i < MAX_ITEMS; i++) if (present(httpPaths[i])) matchRules(c.httpPath, httpPaths[i], 'httpPath', G_HTTP_PATH);
   if (Array.isArray(scopes)) for (let i = 0; i < scopes.length && i < MAX_ITEMS; i++) if (present(scopes[i])) scope(c, scopes[i], macSeen);
-  if (d.realm !== undefined || d.realms !== undefined || d.wwwAuthenticate !== undefined) realms(c, d);
-  // What else the network said (absent from register rows: the checks stay cheap there).
-  if (present(d.ftpBanner)) matchRules(c.ftpBanner, d.ftpBanner, 'ftpBanner', G_FTP);
-  if (present(d.telnetBanner)) matchRules(c.telnetBanner, d.telnetBanner, 'telnetBanner', G_TELNET);
-  if (present(d.loginBanner)) matchRules(c.telnetBanner, d.loginBanner, 'loginBanner', G_TELNET);
-  if (present(d.sshBanner)) matchRules(c.sshBanner, d.sshBanner, 'sshBanner', G_SSH);
-  if (present(d.snmpSysDescr)) matchRules(c.snmpSysDescr, d.snmpSysDescr, 'snmpSysDescr', G_SNMP);
-  if (present(d.snmpSysObjectId)) matchRules(c.snmpSysObjectId, d.snmpSysObjectId, 'snmpSysObjectId', G_SNMP);
-  if (present(d.x509Subject)) matchRules(c.x509Subject, d.x509Subject, 'x509Subject', G_X509);
-  if (present(d.x509Issuer)) matchRules(c.x509Issuer, d.x509Issuer, 'x509Issuer', G_X509);
-  if (present(d.httpBody)) { const b = d.httpBody.length > MAX_BODY ? d.httpBody.slice(0, MAX_BODY) : d.httpBody; matchRules(c.httpBody, b, 'httpBody', G_WEB_PAGE); }
-  if (present(d.faviconMd5)) matchRules(c.faviconMd5, d.faviconMd5, 'faviconMd5', G_FAVICON);
-  const mmh3 = d.faviconMmh3;
-  if (typeof mmh3 === 'number' ? Number.isFinite(mmh3) : present(mmh3)) matchRules(c.faviconMmh3, String(mmh3), 'faviconMmh3', G_FAVICON);
-  if (present(d.dhcpVendorClass)) matchRules(c.dhcpVendorClass, d.dhcpVendorClass, 'dhcpVendorClass', G_DHCP);
-  if (present(d.sipUserAgent)) matchRules(c.sipUserAgent, d.sipUserAgent, 'sipUserAgent', G_SIP);
-  if (present(d.upnpServer)) matchRules(c.upnpServer, d.upnpServer, 'upnpServer', G_UPNP_SERVER);
-  if (present(d.upnpManufacturer)) claim(c, d.upnpManufacturer, 'upnpManufacturer');
-  if (present(d.upnpModelName)) matchRules(c.model, d.upnpModelName, 'upnpModelName', G_MODEL);
-  if (present(d.rawResponse)) matchRules(c.rawResponse, d.rawResponse, 'rawResponse', G_SERVICE, d.rawResponse, portOf(d.port));
-  const services = d.services;
+  if (realm !== undefined || realmList !== undefined || wwwAuthenticate !== undefined) realms(c, realm, realmList, wwwAuthenticate);
+  // What else the network said.
+  if (present(ftpBanner)) matchRules(c.ftpBanner, ftpBanner, 'ftpBanner', G_FTP);
+  if (present(telnetBanner)) matchRules(c.telnetBanner, telnetBanner, 'telnetBanner', G_TELNET);
+  if (present(loginBanner)) matchRules(c.telnetBanner, loginBanner, 'loginBanner', G_TELNET);
+  if (present(sshBanner)) matchRules(c.sshBanner, sshBanner, 'sshBanner', G_SSH);
+  if (present(snmpSysDescr)) matchRules(c.snmpSysDescr, snmpSysDescr, 'snmpSysDescr', G_SNMP);
+  if (present(snmpSysObjectId)) matchRules(c.snmpSysObjectId, snmpSysObjectId, 'snmpSysObjectId', G_SNMP);
+  if (present(x509Subject)) matchRules(c.x509Subject, x509Subject, 'x509Subject', G_X509);
+  if (present(x509Issuer)) matchRules(c.x509Issuer, x509Issuer, 'x509Issuer', G_X509);
+  if (present(httpBody)) matchRules(c.httpBody, httpBody.length > MAX_BODY ? httpBody.slice(0, MAX_BODY) : httpBody, 'httpBody', G_WEB_PAGE);
+  if (present(faviconMd5)) matchRules(c.faviconMd5, faviconMd5, 'faviconMd5', G_FAVICON);
+  if (typeof faviconMmh3 === 'number' ? Number.isFinite(faviconMmh3) : present(faviconMmh3)) matchRules(c.faviconMmh3, String(faviconMmh3), 'faviconMmh3', G_FAVICON);
+  if (present(dhcpVendorClass)) matchRules(c.dhcpVendorClass, dhcpVendorClass, 'dhcpVendorClass', G_DHCP);
+  if (present(sipUserAgent)) matchRules(c.sipUserAgent, sipUserAgent, 'sipUserAgent', G_SIP);
+  if (present(upnpServer)) matchRules(c.upnpServer, upnpServer, 'upnpServer', G_UPNP_SERVER);
+  if (present(upnpManufacturer)) claim(c, upnpManufacturer, 'upnpManufacturer');
+  if (present(upnpModelName)) matchRules(c.model, upnpModelName, 'upnpModelName', G_MODEL);
+  if (present(rawResponse)) matchRules(c.rawResponse, rawResponse, 'rawResponse', G_SERVICE, rawResponse, portOf(port));
   if (Array.isArray(services)) {
     for (let i = 0; i < services.length && i < MAX_ITEMS; i++) {
-      const sv = services[i];
-      if (sv && present(sv.rawResponse)) matchRules(c.rawResponse, sv.rawResponse, 'rawResponse', G_SERVICE, sv.rawResponse, portOf(sv.port));
+      const sv = services[i] as { port?: unknown; rawResponse?: unknown } | null;
+      if (sv && typeof sv === 'object' && present(sv.rawResponse)) matchRules(c.rawResponse, sv.rawResponse, 'rawResponse', G_SERVICE, sv.rawResponse, portOf(sv.port));
     }
   }
 
@@ -554,10 +600,9 @@ function claim(c: CompiledCatalogue, value: string, kind: Kind) {
  * Realms, given alone, as a list, or inside the raw WWW-Authenticate header: one observation (group REALM). A realm
  * read from the header is read again only if it was not given on its own.
  */
-function realms(c: CompiledCatalogue, d: DeviceEvidence) {
+function realms(c: CompiledCatalogue, realm: unknown, list: unknown, h: unknown) {
   const seen: string[] = [];
-  if (present(d.realm)) { seen.push(d.realm); matchRules(c.realm, d.realm, 'realm', G_REALM); }
-  const list = d.realms;
+  if (present(realm)) { seen.push(realm); matchRules(c.realm, realm, 'realm', G_REALM); }
   if (Array.isArray(list)) {
     for (let i = 0; i < list.length && i < MAX_ITEMS; i++) {
       const r = list[i];
@@ -566,7 +611,6 @@ function realms(c: CompiledCatalogue, d: DeviceEvidence) {
       matchRules(c.realm, r, 'realm', G_REALM);
     }
   }
-  const h = d.wwwAuthenticate;
   if (!present(h)) return;
   const first = nItems;
   matchRules(c.wwwAuthenticate, h, 'wwwAuthenticate', G_REALM);
