@@ -678,16 +678,17 @@ function combine(c: CompiledCatalogue, id: string | undefined): Verdict {
     verdict.confidence = conf3(confidence);
     if (nf > 1) findConflicts(c, verdict, bestFamily);
   }
-  if (nPlatformItems > 0) choosePlatform(verdict);
+  if (nPlatformItems > 0) choosePlatform(c, verdict);
   return verdict;
 }
 
 /**
  * The platform the evidence shows best (its own support, noisy-OR over groups, must reach MIN_SUPPORT like an
  * origin's). It is always reported; it decides nilSubject only when no producer was found and the platform alone
- * settles the question (every maker of it is, or none is, subject).
+ * settles the question (every maker of it is, or none is, subject). A producer whose answer differs from the
+ * platform's (a non-PRC label on a platform only PRC companies make) is a conflict worth showing.
  */
-function choosePlatform(v: Verdict) {
+function choosePlatform(c: CompiledCatalogue, v: Verdict) {
   let best = -1, bestSupport = 0;
   for (let i = 0; i < nItems; i++) {
     const key = itemCompany[i];
@@ -704,7 +705,19 @@ function choosePlatform(v: Verdict) {
   if (best < 0 || bestSupport < MIN_SUPPORT) return;
   const p = platforms[best];
   v.platform = { id: p.id, name: p.name, note: p.note, nilSubject: p.nilSubject };
-  if (v.origin === null && p.nilSubject !== null) v.nilSubject = p.nilSubject;
+  if (v.origin === null) { if (p.nilSubject !== null) v.nilSubject = p.nilSubject; return; }
+  if (p.nilSubject === null || v.nilSubject === null || v.nilSubject === p.nilSubject) return;
+  const origin = c.companyIndex.get(v.origin)!, family = c.companies[origin].family, key = -2 - best;
+  const originKinds: Kind[] = [], platformKinds: Kind[] = [];
+  for (let i = 0; i < nItems; i++) {
+    const list = itemFamily[i] === family ? originKinds : itemCompany[i] === key ? platformKinds : null;
+    if (list && !list.includes(evidence[i].kind)) list.push(evidence[i].kind);
+  }
+  const makers = p.nilSubject ? 'only companies subject to the PRC National Intelligence Law make' : 'no company subject to the PRC National Intelligence Law makes';
+  v.conflicts.push({
+    companies: [v.origin], kinds: [...new Set([...originKinds, ...platformKinds])],
+    message: `${cap(joinWords(originKinds))} ${verb(originKinds)} to ${c.companies[origin].name} but ${joinWords(platformKinds)} ${verb(platformKinds) === 'points' ? 'shows' : 'show'} ${p.name}, which ${makers}`,
+  });
 }
 
 /** Within the winning family: the most specific company with support ≥ MIN_SUPPORT, else the best supported. */

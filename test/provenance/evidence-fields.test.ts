@@ -191,9 +191,16 @@ describe('platforms', () => {
 
   it('beside a producer, the platform is reported and the producer decides the PRC question', () => {
     const v = id({ mac: '00:40:8C:01:02:03', sshBanner: 'SSH-2.0-AXIS_OS', httpBody: hisiBody });
-    expect(v).toMatchObject({ origin: 'axis', nilSubject: false, platform: { id: 'hisilicon-dvr' }, conflicts: [] });
+    expect(v).toMatchObject({ origin: 'axis', nilSubject: false, platform: { id: 'hisilicon-dvr' } });
     expect(v.confidence).toBe(id({ mac: '00:40:8C:01:02:03', sshBanner: 'SSH-2.0-AXIS_OS' }).confidence); // no mass on a producer
     expect(explain(v)).toContain('Platform: HiSilicon-based DVR from a Chinese OEM (hisilicon-dvr); the producer above decides the PRC question.');
+    // …and the disagreement is shown: a non-PRC producer on a platform only PRC companies make.
+    expect(v.conflicts).toEqual([{
+      companies: ['axis'], kinds: ['mac', 'sshBanner', 'httpBody'],
+      message: 'The MAC prefix and the SSH banner point to Axis Communications AB but the web page shows HiSilicon-based DVR from a Chinese OEM, which only companies subject to the PRC National Intelligence Law make',
+    }]);
+    // A PRC producer on that platform agrees with it.
+    expect(id({ snmpSysObjectId: '1.3.6.1.4.1.39165.1', httpBody: hisiBody })).toMatchObject({ origin: 'hikvision', nilSubject: true, conflicts: [], platform: { id: 'hisilicon-dvr' } });
   });
 });
 
