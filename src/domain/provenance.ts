@@ -276,7 +276,7 @@ export function compileCatalogue(catalogue: Catalogue, oui: Map<string, { compan
 function compileRule(r: EvidenceRule, company: number, family: number, platform: number): CRule {
   return {
     id: r.id, re: new RegExp(r.pattern, 'i'), company, family, platform, ports: r.ports?.length ? r.ports : null,
-    weight: Math.min(r.weight, FIELD_MAX_WEIGHT[r.field] ?? 0.9), indicates: r.indicates, source: r.source,
+    weight: Math.min(r.weight, FIELD_MAX_WEIGHT[r.field]), indicates: r.indicates, source: r.source,
   };
 }
 
