@@ -486,6 +486,7 @@ const famConf = new Float64Array(MAX_FAMILIES);
 const famSupport = new Float64Array(MAX_FAMILIES);
 const usedGroups = new Int32Array(GROUPS);
 
+/** Who produced one device. Reads the record's enumerable fields, so pass a plain object (as JSON and literals give). */
 export function identify(c: CompiledCatalogue, d: DeviceEvidence): Verdict {
   nItems = 0; evidence = []; slugs = c.companies; platforms = c.platforms; nPlatformItems = 0;
 
