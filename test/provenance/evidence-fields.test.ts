@@ -2,6 +2,7 @@
 // bodies, favicons, DHCP, SIP, UPnP, raw service answers): each field is read with its own rules, one observation
 // counts once, platforms are named without naming a producer, and one free-text string is never near-certain.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { FIELD_MAX_WEIGHT, compileCatalogue, explain, identify } from '../../src/domain/provenance';
 import type { DeviceEvidence } from '../../src/domain/provenance-types';
 import type { Catalogue, Company, EvidenceRule } from '../../src/catalog/types';
@@ -237,5 +238,19 @@ describe('calibration', () => {
   it('no single field but the hard identifiers can reach 0.9 alone', () => {
     const strong = new Set(Object.entries(FIELD_MAX_WEIGHT).filter(([, w]) => w >= 0.9).map(([f]) => f));
     expect([...strong].sort()).toEqual(['firmware', 'httpServer', 'model', 'onvifFirmware', 'onvifModel', 'rawResponse', 'rtspServer', 'serial', 'snmpSysObjectId', 'upnpModelName']);
+  });
+});
+
+describe('untrusted input', () => {
+  it('any JSON value in any field gives a verdict, never an exception', () => {
+    const keys = ['brand', 'mac', 'model', 'onvif', 'scopes', 'httpPaths', 'realm', 'realms', 'wwwAuthenticate', 'telnetBanner', 'httpBody',
+      'faviconMd5', 'faviconMmh3', 'upnpManufacturer', 'upnpModelName', 'port', 'rawResponse', 'services', 'snmpSysObjectId'];
+    const record = fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+    fc.assert(fc.property(record, (d) => {
+      const v = id(d as DeviceEvidence);
+      expect(v.confidence).toBeGreaterThanOrEqual(0);
+      expect(v.confidence).toBeLessThanOrEqual(0.999);
+      for (const e of v.evidence) expect(e.value.length).toBeLessThanOrEqual(200);
+    }), { numRuns: 1000 });
   });
 });
