@@ -111,6 +111,22 @@ describe('validation catches broken entries, naming them', () => {
     expect(errors).toContain('rule "catch-all": needs at least one match and one noMatch example');
   });
 
+  it('(e) a company rule that matches a generic string many makers show (a platform rule may)', () => {
+    const errors = errorsOf((c) => {
+      c.rules.push({ id: 'goahead-is-not-a-maker', field: 'httpServer', pattern: 'GoAhead', company: 'hikvision', weight: 0.6, indicates: 'x', source: 'hikvision-corp',
+        examples: { match: ['GoAhead-Webs'], noMatch: ['App-webs/'] } });
+      c.rules.push({ id: 'title-camera', field: 'httpTitle', pattern: '^(?:IP|Network) ?Camera', company: 'axis', weight: 0.6, indicates: 'x', source: 'hikvision-corp',
+        examples: { match: ['Network Camera AXIS 211'], noMatch: ['x'] } });
+      (c.platforms ??= []).push({ id: 'goahead-oem', name: 'GoAhead web server in OEM firmware', nilSubject: null, note: 'many makers', source: 'hikvision-corp' });
+      c.rules.push({ id: 'goahead-platform', field: 'httpServer', pattern: '^GoAhead', platform: 'goahead-oem', weight: 0.6, indicates: 'x', source: 'hikvision-corp',
+        examples: { match: ['GoAhead-Webs'], noMatch: ['App-webs/'] } });
+    });
+    expect(errors).toEqual([
+      'rule "goahead-is-not-a-maker": names a company but matches the generic string "GoAhead-Webs", which many makers\' devices show (narrow the pattern, or point it at a platform)',
+      'rule "title-camera": names a company but matches the generic string "Network Camera", which many makers\' devices show (narrow the pattern, or point it at a platform)',
+    ]);
+  });
+
   it('(d) an unknown company in a rule', () => {
     const errors = errorsOf((c) => { c.rules[0]!.company = 'no-such-maker'; });
     expect(errors).toContain(`rule "${raw().rules[0]!.id}": unknown company slug "no-such-maker"`);

@@ -73,6 +73,45 @@ export const CATCH_ALL_PROBES: string[] = (() => {
   return [...fixed, ...random];
 })();
 
+/**
+ * Strings that many makers' devices show (stock web servers, SDK defaults, placeholder titles and realms, stock
+ * banners): they name no maker, so no company rule may match any of them, whatever its field (a platform rule may).
+ * Web servers from recog's xml/http_servers.xml and nmap-service-probes, where these servers are listed as embedded
+ * in many vendors' products; the rest are the defaults of common embedded Linux stacks (BusyBox, Dropbear, OpenSSH,
+ * udhcpc, net-snmp, libupnp, miniupnpd, OpenSSL's example certificate) and placeholder words.
+ * Deliberately absent: "WEB SERVICE" (the Dahua-family login title, a weak Dahua hint at weight 0.3 in the catalogue).
+ */
+export const GENERIC_PROBES: readonly string[] = [
+  // HTTP and RTSP servers embedded by many makers
+  'Webs', 'GoAhead-Webs', 'GoAhead-http', 'GoAhead-Webs/2.5.0 PeerSec-MatrixSSL/3.1.3-OPEN', 'Boa/0.94.13', 'Boa/0.94.14rc21',
+  'Boa/0.93.15', 'lighttpd', 'lighttpd/1.4.35', 'mini_httpd', 'mini_httpd/1.19 19dec2003', 'thttpd', 'thttpd/2.25b 29dec2003',
+  'micro_httpd', 'httpd', 'nginx', 'nginx/1.18.0', 'Apache', 'Apache/2.4.41 (Ubuntu)', 'Microsoft-IIS/10.0',
+  'Mbedthis-Appweb/2.4.2', 'Allegro-Software-RomPager/4.06', 'Web Server', 'WebServer', 'Embedded HTTP Server',
+  'RTSP Server', 'Rtsp Server/2.0', 'LIVE555 Streaming Media v2016.02.09', 'GStreamer RTSP server',
+  // placeholder page titles, realms, models and names
+  'Login', 'Index', 'Welcome', 'Home', 'Web Client', 'WebClient', 'Network Camera', 'IP Camera', 'IPCamera', 'IPCAM',
+  'Camera', 'Web Camera', 'HD IP Camera', 'IPC', 'NVR', 'DVR', 'DVR Login', 'NVR Login', 'Network Video Recorder',
+  'Digital Video Recorder', 'Video Server', 'Live View', 'Document Error: Unauthorized', 'Unauthorized',
+  '401 Unauthorized', '404 Not Found', 'Error', 'Protected', 'Restricted', 'Restricted Area', 'Authorization Required',
+  'Please login', 'index.html', 'Default', 'Generic', 'General', 'Manufacturer', 'ONVIF', 'OEM', 'Unknown', 'N/A',
+  // firmware, serial numbers
+  '1.0', '1.0.0', 'V1.0.0', 'V2.0', '000000000000', '123456789',
+  // stock banners of embedded Linux
+  '220 FTP server ready.', '220 (vsFTPd 2.0.5)', '220 ProFTPD 1.3.5 Server', '220 Welcome to FTP server', 'Pure-FTPd',
+  'login:', '(none) login:', 'localhost login:', 'Password:', 'BusyBox v1.19.4 (2013-05-29) built-in shell (ash)',
+  'SSH-2.0-dropbear', 'SSH-2.0-dropbear_2014.63', 'SSH-2.0-OpenSSH_7.4', 'SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.5',
+  'Linux', 'Linux 2.6.18', 'Linux localhost 3.10.0 #1 SMP armv7l', '1.3.6.1.4.1.8072.3.2.10',
+  'CN=localhost', 'CN=IP Camera', 'CN=Network Camera', 'O=Internet Widgits Pty Ltd, ST=Some-State, C=AU',
+  'udhcp 1.19.4', 'udhcp 1.20.2', 'udhcpc', 'MSFT 5.0', 'dhcpcd-5.5.6',
+  'Linux/2.6.18 UPnP/1.0 miniupnpd/1.0', 'Linux, UPnP/1.0, Portable SDK for UPnP devices/1.6.6', 'Linux UPnP/1.0', 'UPnP/1.0',
+  // empty or stock pages and answers
+  '<html><head><title>Login</title></head><body></body></html>', '<html><body><h1>It works!</h1></body></html>',
+  '<html><head><meta http-equiv="refresh" content="0; url=/index.html"></head><body></body></html>',
+  'HTTP/1.1 400 Bad Request', 'HTTP/1.0 200 OK', 'RTSP/1.0 200 OK', '\\x00\\x00\\x00\\x00',
+  // favicon hashes of an empty file (MD5, Shodan's hash)
+  'd41d8cd98f00b204e9800998ecf8427e', '0',
+];
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** YYYY-MM-DD and a real calendar day (rejects 2023-02-30). */
@@ -241,6 +280,10 @@ export function validateCatalogue(raw: unknown): { catalogue: Catalogue; errors:
     for (const m of r.examples.match) if (!re.test(m)) err(`${what}: pattern does not match its example "${m}"`);
     for (const m of r.examples.noMatch) if (re.test(m)) err(`${what}: pattern matches its noMatch example "${m}"`);
     if (CATCH_ALL_PROBES.every((p) => re.test(p))) err(`${what}: pattern matches everything (e.g. "" and "x")`);
+    else if (r.company !== undefined) {
+      const generic = GENERIC_PROBES.find((p) => re.test(p));
+      if (generic !== undefined) err(`${what}: names a company but matches the generic string "${generic}", which many makers' devices show (narrow the pattern, or point it at a platform)`);
+    }
   }
 
   return { catalogue: cat, errors };

@@ -8,11 +8,21 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { compileCatalogue, explain, identify, type CompiledCatalogue } from '../domain/provenance';
 
-/** Longest line read; a longer one is an error for that line, not a reason to buffer without end. */
-export const MAX_LINE_BYTES = 64 * 1024;
+/**
+ * Longest line read; a longer one is an error for that line, not a reason to buffer without end. A line may carry a
+ * 64 KiB page body, which JSON escaping and UTF-8 can make several times longer, so the limit leaves room for that.
+ */
+export const MAX_LINE_BYTES = 512 * 1024;
+
+/** Longest page body read, in characters (the contract sends the first 64 KiB of the root page). */
+export const MAX_BODY_CHARS = 64 * 1024;
+/** Longest service answer, in characters (the first bytes, written with escapes such as "\x00", so up to 4 each). */
+export const MAX_RAW_CHARS = 16 * 1024;
 
 const text = z.string().max(4096).nullable().optional();
 const list = z.array(z.string().max(4096)).max(1000).nullable().optional();
+const port = z.number().int().min(1).max(65535).nullable().optional();
+const raw = z.string().max(MAX_RAW_CHARS).nullable().optional();
 
 /** One device. Unknown fields are ignored (a scan may carry more), but the fields we read must have the right types. */
 export const deviceLine = z.object({
@@ -21,7 +31,19 @@ export const deviceLine = z.object({
   httpServer: text, httpTitle: text, httpPaths: list, rtspServer: text,
   onvif: z.object({ manufacturer: text, model: text, firmwareVersion: text, serialNumber: text, hardwareId: text }).nullable().optional(),
   scopes: list,
+  realm: text, realms: list, wwwAuthenticate: text, ftpBanner: text, telnetBanner: text, sshBanner: text, loginBanner: text,
+  snmpSysDescr: text, snmpSysObjectId: text, x509Subject: text, x509Issuer: text,
+  httpBody: z.string().max(MAX_BODY_CHARS).nullable().optional(),
+  faviconMd5: text,
+  // Shodan's favicon hash is a signed 32-bit number; some tools print it as text.
+  faviconMmh3: z.union([z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1), z.string().max(32)]).nullable().optional(),
+  dhcpVendorClass: text, sipUserAgent: text, upnpServer: text, upnpManufacturer: text, upnpModelName: text,
+  service: z.string().max(64).nullable().optional(), port, rawResponse: raw,
+  services: z.array(z.object({ service: z.string().max(64).nullable().optional(), port, rawResponse: raw })).max(256).nullable().optional(),
 });
+
+/** The fields a line may carry, for the help text. */
+export const DEVICE_FIELDS = Object.keys(deviceLine.shape);
 
 /** A numbered line; `text` is null for a line longer than the limit (its bytes were skipped, never buffered). */
 export interface Line { no: number; text: string | null }
@@ -103,9 +125,10 @@ export async function runIdentify(r: IdentifyRun): Promise<number> {
       const parsed = deviceLine.safeParse(raw);
       if (!parsed.success) { bad(no, describeIssues(parsed.error)); continue; }
       const v = identify(r.compiled, parsed.data);
-      emit(r.explain
-        ? `${explain(v, r.names)}\n\n`
-        : `${JSON.stringify({ id: v.id, origin: v.origin, nilSubject: v.nilSubject, confidence: v.confidence, evidence: v.evidence, conflicts: v.conflicts, catalogueVersion: v.catalogueVersion })}\n`);
+      if (r.explain) { emit(`${explain(v, r.names)}\n\n`); continue; }
+      const line: Record<string, unknown> = { id: v.id, origin: v.origin, nilSubject: v.nilSubject, confidence: v.confidence, evidence: v.evidence, conflicts: v.conflicts, catalogueVersion: v.catalogueVersion };
+      if (v.platform) line.platform = v.platform; // only when the evidence shows one: older readers see the same lines
+      emit(`${JSON.stringify(line)}\n`);
     }
     if (pendingSize > 64 * 1024) await flush();
   }
@@ -116,9 +139,25 @@ export async function runIdentify(r: IdentifyRun): Promise<number> {
 export function registerIdentifyCommand(program: Command) {
   program.command('identify')
     .description('identify who really produced each device in a JSON Lines file (or standard input): one verdict per line')
-    .argument('[file]', 'JSON Lines, one device per line: {"id", "brand", "model", "firmware", "serial", "mac", "httpServer", "httpTitle", "httpPaths", "rtspServer", "onvif", "scopes"}')
+    .argument('[file]', 'JSON Lines, one device per line, with an "id" and any of the fields listed below')
     .option('--explain', 'print a readable explanation of each verdict instead of JSON')
-    .addHelpText('after', '\nExit status: 0 when every line was answered, 1 when some line was bad (its error line names it), 2 when the input cannot be read.')
+    .addHelpText('after', `
+Fields of a device line (all optional but "id"; strings unless said; unknown fields are ignored):
+  label and register: brand, model, firmware, serial, mac
+  web and RTSP:       httpServer, httpTitle, httpPaths (list), httpBody (first 64 KiB of the root page),
+                      realm, realms (list), wwwAuthenticate (the raw header), rtspServer,
+                      faviconMd5 (hex), faviconMmh3 (Shodan's favicon hash, number or text)
+  ONVIF:              onvif {manufacturer, model, firmwareVersion, serialNumber, hardwareId}, scopes (list)
+  other services:     ftpBanner, telnetBanner, sshBanner, loginBanner, snmpSysDescr, snmpSysObjectId,
+                      x509Subject, x509Issuer, dhcpVendorClass, sipUserAgent,
+                      upnpServer, upnpManufacturer, upnpModelName,
+                      service + port (number) + rawResponse (first bytes answered, escaped as "\\x00"),
+                      services (list of {service, port, rawResponse})
+Each answer line: {id, origin, nilSubject, confidence, evidence, conflicts, catalogueVersion}, plus
+"platform" {id, name, note, nilSubject} when the evidence shows a platform many makers build on.
+Lines may be up to ${MAX_LINE_BYTES / 1024} KiB.
+
+Exit status: 0 when every line was answered, 1 when some line was bad (its error line names it), 2 when the input cannot be read.`)
     .action(async (file: string | undefined, o: { explain?: boolean }) => {
       // Loaded here, not at import: the catalogue is validated and compiled only when the command runs. Compiled
       // with the registry's registrant look-up, so an unmapped MAC prefix is explained by naming who holds it.

@@ -9,12 +9,20 @@
 // product is to see through relabelling. No origin is given unless the winner's own support and its combined
 // confidence both reach 0.5: an unknown device is unknown, never "not Chinese".
 //
+// Platforms: a rule may point at a platform many makers build on (a HiSilicon DVR board) instead of a producer. It
+// puts no mass on any producer; the verdict names the platform, and when no producer is found and the platform alone
+// settles the UK test (every maker of it is PRC, or none is), nilSubject takes the platform's answer.
+//
+// Calibration: a rule counts for at most FIELD_MAX_WEIGHT of its field, so a single free-text string a firmware
+// reports (a title, a realm, a banner) stays below 0.9 alone; generic strings (GENERIC_PROBES in catalog/load.ts)
+// may not point at a producer at all.
+//
 // Families: a company and its subsidiaries (parent chain in the catalogue) count as one producer for scoring and
 // conflicts (an EZVIZ MAC and Hikvision firmware agree); the origin is then the most specific member well supported.
 //
 // Pure: no I/O. compileCatalogue does the heavy work once; identify is built to run hundreds of thousands of times
 // a second (precomputed sentences, numeric OUI keys, a prefilter regex per field, memoised brand look-ups).
-import { ORGANISATION_RECORD_SOURCE, type Brand, type Catalogue, type Company, type EvidenceField, type EvidenceRule } from '../catalog/types';
+import { ORGANISATION_RECORD_SOURCE, type Brand, type Catalogue, type Company, type EvidenceField, type EvidenceRule, type Platform } from '../catalog/types';
 import type { Conflict, DeviceEvidence, EvidenceItem, Verdict } from './provenance-types';
 
 // ---- tuning (documented in the report; change with the corpus test) ----
@@ -32,11 +40,36 @@ export const MIN_CONFIDENCE = 0.5;
 /** Evidence for another producer weaker than this is noise, not a conflict worth showing. */
 const CONFLICT_MIN = 0.25;
 const MAX_VALUE = 200;
+/** Longest page body read (the contract sends the first 64 KiB); bounds the time any pattern spends on it. */
+const MAX_BODY = 64 * 1024;
+/** Most items read from any list in one record (paths, scopes, realms, services). */
+const MAX_ITEMS = 256;
 
-// Source groups: evidence in one group is one observation (its hits for the same family count once).
+/**
+ * Calibration: the most a single rule on each field can count for, whatever weight the catalogue gives it. Fields a
+ * device's firmware reports about its maker in free text (titles, bodies, banners, realms, certificates, claimed
+ * manufacturers) are copied by OEMs and reused by white-label firmware, so one such string alone stays below 0.9;
+ * only model numbers, firmware formats, serials, vendor-named server banners, SNMP enterprise numbers and vendor
+ * control-port answers can reach 0.9 alone (as a registered MAC prefix does).
+ */
+export const FIELD_MAX_WEIGHT: Record<EvidenceField, number> = {
+  model: 0.9, firmware: 0.9, serial: 0.9, httpServer: 0.9, httpTitle: 0.8, httpPath: 0.85, rtspServer: 0.9,
+  onvifManufacturer: 0.8, onvifModel: 0.9, onvifFirmware: 0.9, onvifHardwareId: 0.85, scope: 0.8,
+  realm: 0.85, wwwAuthenticate: 0.85, ftpBanner: 0.85, telnetBanner: 0.85, sshBanner: 0.85, loginBanner: 0.85,
+  snmpSysDescr: 0.85, snmpSysObjectId: 0.9, x509Subject: 0.85, x509Issuer: 0.85, httpBody: 0.8,
+  faviconMd5: 0.85, faviconMmh3: 0.85, dhcpVendorClass: 0.8, sipUserAgent: 0.85, upnpServer: 0.85,
+  upnpManufacturer: 0.8, upnpModelName: 0.9, rawResponse: 0.9,
+};
+
+// Source groups: evidence in one group is one observation (its hits for the same family count once). Fields that
+// carry the same fact share a group: a realm and the WWW-Authenticate header it sits in, a page title and the page
+// body it sits in, the ONVIF and UPnP manufacturer (both the maker name the firmware was set to), the two favicon
+// hashes, a certificate's subject and issuer, SNMP's description and object id, a telnet banner and login banner.
 const G_LABEL = 0, G_CLAIMED = 1, G_MAC = 2, G_MODEL = 3, G_FIRMWARE = 4, G_SERIAL = 5, G_HTTP_SERVER = 6,
-  G_HTTP_TITLE = 7, G_HTTP_PATH = 8, G_RTSP = 9, G_HARDWARE_ID = 10, G_SCOPE = 11;
-const GROUPS = 12;
+  G_WEB_PAGE = 7, G_HTTP_PATH = 8, G_RTSP = 9, G_HARDWARE_ID = 10, G_SCOPE = 11, G_REALM = 12, G_FTP = 13,
+  G_TELNET = 14, G_SSH = 15, G_SNMP = 16, G_X509 = 17, G_FAVICON = 18, G_DHCP = 19, G_SIP = 20, G_UPNP_SERVER = 21,
+  G_SERVICE = 22;
+const GROUPS = 23; // findConflicts keeps a bitmask of groups in an int32: at most 31
 const MAX_FAMILIES = 16; // families touched by one device; more is garbage input, the weakest are dropped
 
 type Kind = EvidenceItem['kind'];
@@ -48,8 +81,16 @@ interface CCompany {
 }
 
 interface CRule {
-  id: string; re: RegExp; company: number; family: number; weight: number; indicates: string; source: string;
+  id: string; re: RegExp; weight: number; indicates: string; source: string;
+  /** The producer (index into companies), or -1 for a platform rule. */
+  company: number; family: number;
+  /** The platform (index into platforms), or -1 for a company rule. */
+  platform: number;
+  /** rawResponse rules: the ports whose answers the rule reads (null: any). */
+  ports: number[] | null;
 }
+
+export interface CPlatform { id: string; name: string; note: string; nilSubject: boolean | null }
 
 /** A set of rules tried against one kind of field, with one union regex that rejects non-matching values at once. */
 interface RuleSet { rules: CRule[]; any: RegExp | null }
@@ -72,8 +113,14 @@ export interface CompiledCatalogue {
   /** OUI (24, 28 or 36 bits as a number) → registrant, by prefix length in hex digits. */
   oui6: Map<number, COui>; oui7: Map<number, COui>; oui9: Map<number, COui>;
   ouiSource: string;
+  /** Platforms many makers build on, by index (rules point at them). */
+  platforms: CPlatform[];
   model: RuleSet; firmware: RuleSet; serial: RuleSet; httpServer: RuleSet; httpTitle: RuleSet; httpPath: RuleSet;
-  rtspServer: RuleSet; onvifManufacturer: RuleSet; onvifHardwareId: RuleSet; scope: RuleSet;
+  rtspServer: RuleSet; manufacturer: RuleSet; onvifHardwareId: RuleSet; scope: RuleSet;
+  realm: RuleSet; wwwAuthenticate: RuleSet; ftpBanner: RuleSet; telnetBanner: RuleSet; sshBanner: RuleSet;
+  snmpSysDescr: RuleSet; snmpSysObjectId: RuleSet; x509Subject: RuleSet; x509Issuer: RuleSet; httpBody: RuleSet;
+  faviconMd5: RuleSet; faviconMmh3: RuleSet; dhcpVendorClass: RuleSet; sipUserAgent: RuleSet; upnpServer: RuleSet;
+  rawResponse: RuleSet;
   /** Memo of raw label → brand hits (labels repeat across an estate); bounded. */
   brandCache: Map<string, LabelHit | null>;
   registrantOf: ((mac: string) => string | null) | null;
@@ -189,12 +236,20 @@ export function compileCatalogue(catalogue: Catalogue, oui: Map<string, { compan
       : { company: ci, family: companies[ci].family, registrant: v.registrant, ruleId: `oui:${key}`, indicates: `MAC prefix ${hexPrefix(key)} is registered to ${v.registrant}${brandKey(v.registrant) === brandKey(catalogue.companies[ci].name) ? '' : `, which the catalogue attributes to ${catalogue.companies[ci].name}`}` });
   }
 
+  const platforms: CPlatform[] = (catalogue.platforms ?? []).map((p: Platform) => ({ id: p.id, name: p.name, note: p.note, nilSubject: p.nilSubject }));
+  const platformIndex = new Map(platforms.map((p, i) => [p.id, i]));
+
   const byField = new Map<EvidenceField, CRule[]>();
   for (const r of catalogue.rules) {
-    if (r.company === undefined) continue; // platform rules: read by the engine once it reports platforms
-    const ci = idx(r.company, `rule "${r.id}"`);
+    let ci = -1, pi = -1;
+    if (r.company !== undefined) ci = idx(r.company, `rule "${r.id}"`);
+    else {
+      const found = r.platform === undefined ? undefined : platformIndex.get(r.platform);
+      if (found === undefined) throw new Error(`Catalogue rule "${r.id}" names unknown platform "${r.platform}"`);
+      pi = found;
+    }
     const list = byField.get(r.field) ?? [];
-    list.push(compileRule(r, ci, companies[ci].family));
+    list.push(compileRule(r, ci, ci < 0 ? -1 : companies[ci].family, pi));
     byField.set(r.field, list);
   }
   const f = (...fields: EvidenceField[]) => ruleSet(fields.flatMap((x) => byField.get(x) ?? []));
@@ -202,17 +257,27 @@ export function compileCatalogue(catalogue: Catalogue, oui: Map<string, { compan
   return {
     version: catalogue.version, companies, companyIndex,
     names: new Map(catalogue.companies.map((c) => [c.slug, c.name])),
-    brands, oui6, oui7, oui9, ouiSource,
-    // Model and ONVIF model are the same fact read two ways: both sets of rules apply to both (likewise firmware).
-    model: f('model', 'onvifModel'), firmware: f('firmware', 'onvifFirmware'), serial: f('serial'),
+    brands, oui6, oui7, oui9, ouiSource, platforms,
+    // Model, ONVIF model and UPnP model name are the same fact read three ways: every set of rules applies to each
+    // (likewise firmware, and the manufacturer the firmware claims over ONVIF or UPnP).
+    model: f('model', 'onvifModel', 'upnpModelName'), firmware: f('firmware', 'onvifFirmware'), serial: f('serial'),
     httpServer: f('httpServer'), httpTitle: f('httpTitle'), httpPath: f('httpPath'), rtspServer: f('rtspServer'),
-    onvifManufacturer: f('onvifManufacturer'), onvifHardwareId: f('onvifHardwareId'), scope: f('scope'),
+    manufacturer: f('onvifManufacturer', 'upnpManufacturer'), onvifHardwareId: f('onvifHardwareId'), scope: f('scope'),
+    realm: f('realm'), wwwAuthenticate: f('wwwAuthenticate'), ftpBanner: f('ftpBanner'),
+    // A login banner is what a telnet (or serial) console prints: one set of rules for both.
+    telnetBanner: f('telnetBanner', 'loginBanner'), sshBanner: f('sshBanner'),
+    snmpSysDescr: f('snmpSysDescr'), snmpSysObjectId: f('snmpSysObjectId'), x509Subject: f('x509Subject'), x509Issuer: f('x509Issuer'),
+    httpBody: f('httpBody'), faviconMd5: f('faviconMd5'), faviconMmh3: f('faviconMmh3'), dhcpVendorClass: f('dhcpVendorClass'),
+    sipUserAgent: f('sipUserAgent'), upnpServer: f('upnpServer'), rawResponse: f('rawResponse'),
     brandCache: new Map(), registrantOf: options.registrantOf ?? null,
   };
 }
 
-function compileRule(r: EvidenceRule, company: number, family: number): CRule {
-  return { id: r.id, re: new RegExp(r.pattern, 'i'), company, family, weight: r.weight, indicates: r.indicates, source: r.source };
+function compileRule(r: EvidenceRule, company: number, family: number, platform: number): CRule {
+  return {
+    id: r.id, re: new RegExp(r.pattern, 'i'), company, family, platform, ports: r.ports?.length ? r.ports : null,
+    weight: Math.min(r.weight, FIELD_MAX_WEIGHT[r.field]), indicates: r.indicates, source: r.source,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -235,25 +300,44 @@ const present = (v: unknown): v is string => typeof v === 'string' && v.length >
 
 /**
  * Tries a rule set on one observed value. Several rules of one company matching the same value (a family rule and
- * a prefix rule, or the model rule and its ONVIF twin) are one fact: only the strongest is kept.
+ * a prefix rule, or the model rule and its ONVIF twin) are one fact: only the strongest is kept (likewise for a
+ * platform). `port` is the port that gave a service answer (-1 when unknown); rules limited to ports read only those.
+ * Items from `first` on are the same observation (a header's rules and the realm inside it): a company is kept once.
  */
-function matchRules(set: RuleSet, value: string, kind: Kind, group: number, shown: string = value) {
+function matchRules(set: RuleSet, value: string, kind: Kind, group: number, shown: string = value, port = -1, first = nItems) {
   if (set.any !== null && !set.any.test(value)) return;
   const rules = set.rules;
-  const first = nItems;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
+    if (r.ports !== null && (port < 0 || !r.ports.includes(port))) continue;
     if (!r.re.test(value)) continue;
+    // Platform items carry -2 - platform in place of a company index, so one key tells both apart.
+    const key = r.company >= 0 ? r.company : -2 - r.platform;
     let dup = -1;
-    for (let j = first; j < nItems; j++) if (itemCompany[j] === r.company) { dup = j; break; }
-    const e: EvidenceItem = { kind, value: clip(shown), company: r_slug(r.company), indicates: r.indicates, weight: r.weight, ruleId: r.id, source: r.source };
-    if (dup < 0) push(e, group, r.company, r.family);
-    else if (r.weight > evidence[dup].weight) evidence[dup] = e;
+    for (let j = first; j < nItems; j++) if (itemCompany[j] === key) { dup = j; break; }
+    if (dup >= 0 && r.weight <= evidence[dup].weight) continue;
+    const e: EvidenceItem = {
+      kind, value: shown.length > MAX_VALUE ? around(shown, r.re) : shown,
+      company: r.company >= 0 ? r_slug(r.company) : null, indicates: r.indicates, weight: r.weight, ruleId: r.id, source: r.source,
+    };
+    if (r.platform >= 0) { e.platform = platforms[r.platform].id; nPlatformItems++; }
+    if (dup < 0) push(e, group, key, r.family);
+    else evidence[dup] = e;
   }
 }
 
-// Slug lookup for the company index; set per call (keeps matchRules' signature small).
+/** A long value (a page body, a service answer) shown as the 200 characters around what the rule matched. */
+function around(value: string, re: RegExp): string {
+  const m = re.exec(value);
+  if (!m || m.index + m[0].length <= MAX_VALUE) return clip(value);
+  const start = Math.max(0, Math.min(m.index - 40, value.length - MAX_VALUE + 1));
+  return `…${value.slice(start + 1, start + MAX_VALUE)}`;
+}
+
+// Slug and platform look-ups; set per call (keeps matchRules' signature small).
 let slugs: CCompany[] = [];
+let platforms: CPlatform[] = [];
+let nPlatformItems = 0;
 const r_slug = (i: number) => slugs[i].slug;
 
 function lookupLabel(c: CompiledCatalogue, raw: string): LabelHit | null {
@@ -400,39 +484,153 @@ const mass = new Float64Array(GROUPS * MAX_FAMILIES);
 const theta = new Float64Array(GROUPS);
 const famConf = new Float64Array(MAX_FAMILIES);
 const famSupport = new Float64Array(MAX_FAMILIES);
+const usedGroups = new Int32Array(GROUPS);
 
+/** Who produced one device. Reads the record's enumerable fields, so pass a plain object (as JSON and literals give). */
 export function identify(c: CompiledCatalogue, d: DeviceEvidence): Verdict {
-  nItems = 0; evidence = []; slugs = c.companies;
+  nItems = 0; evidence = []; slugs = c.companies; platforms = c.platforms; nPlatformItems = 0;
 
-  if (present(d.brand)) label(c, d.brand, 'label', G_LABEL, false);
-  const o = d.onvif;
-  if (o) {
-    if (present(o.manufacturer)) { const before = nItems; matchRules(c.onvifManufacturer, o.manufacturer, 'onvifManufacturer', G_CLAIMED); if (nItems === before) label(c, o.manufacturer, 'onvifManufacturer', G_CLAIMED, true); }
+  // One pass over the fields the record has: a record carries a few of the thirty-odd fields, and asking an object
+  // for each absent one costs more than reading its own keys once (register rows, scans with many keys alike).
+  let brand: unknown, onvif: unknown, macV: unknown, model: unknown, firmware: unknown, serial: unknown, httpServer: unknown,
+    httpTitle: unknown, rtspServer: unknown, httpPaths: unknown, scopes: unknown, realm: unknown, realmList: unknown,
+    wwwAuthenticate: unknown, ftpBanner: unknown, telnetBanner: unknown, loginBanner: unknown, sshBanner: unknown,
+    snmpSysDescr: unknown, snmpSysObjectId: unknown, x509Subject: unknown, x509Issuer: unknown, httpBody: unknown,
+    faviconMd5: unknown, faviconMmh3: unknown, dhcpVendorClass: unknown, sipUserAgent: unknown, upnpServer: unknown,
+    upnpManufacturer: unknown, upnpModelName: unknown, port: unknown, rawResponse: unknown, services: unknown;
+  const rec = d as Record<string, unknown>;
+  for (const k in rec) {
+    const v = rec[k];
+    if (v === null || v === undefined) continue;
+    switch (k) {
+      case 'id': break;
+      case 'brand': brand = v; break;
+      case 'model': model = v; break;
+      case 'firmware': firmware = v; break;
+      case 'serial': serial = v; break;
+      case 'mac': macV = v; break;
+      case 'onvif': onvif = v; break;
+      case 'httpServer': httpServer = v; break;
+      case 'httpTitle': httpTitle = v; break;
+      case 'httpPaths': httpPaths = v; break;
+      case 'rtspServer': rtspServer = v; break;
+      case 'scopes': scopes = v; break;
+      case 'realm': realm = v; break;
+      case 'realms': realmList = v; break;
+      case 'wwwAuthenticate': wwwAuthenticate = v; break;
+      case 'ftpBanner': ftpBanner = v; break;
+      case 'telnetBanner': telnetBanner = v; break;
+      case 'loginBanner': loginBanner = v; break;
+      case 'sshBanner': sshBanner = v; break;
+      case 'snmpSysDescr': snmpSysDescr = v; break;
+      case 'snmpSysObjectId': snmpSysObjectId = v; break;
+      case 'x509Subject': x509Subject = v; break;
+      case 'x509Issuer': x509Issuer = v; break;
+      case 'httpBody': httpBody = v; break;
+      case 'faviconMd5': faviconMd5 = v; break;
+      case 'faviconMmh3': faviconMmh3 = v; break;
+      case 'dhcpVendorClass': dhcpVendorClass = v; break;
+      case 'sipUserAgent': sipUserAgent = v; break;
+      case 'upnpServer': upnpServer = v; break;
+      case 'upnpManufacturer': upnpManufacturer = v; break;
+      case 'upnpModelName': upnpModelName = v; break;
+      case 'port': port = v; break;
+      case 'rawResponse': rawResponse = v; break;
+      case 'services': services = v; break;
+    }
+  }
+
+  if (present(brand)) label(c, brand, 'label', G_LABEL, false);
+  if (onvif !== undefined && typeof onvif === 'object') {
+    const o = onvif as NonNullable<DeviceEvidence['onvif']>;
+    if (present(o.manufacturer)) claim(c, o.manufacturer, 'onvifManufacturer');
     if (present(o.model)) matchRules(c.model, o.model, 'onvifModel', G_MODEL);
     if (present(o.firmwareVersion)) matchRules(c.firmware, o.firmwareVersion, 'onvifFirmware', G_FIRMWARE);
     if (present(o.serialNumber)) matchRules(c.serial, o.serialNumber, 'serial', G_SERIAL);
     if (present(o.hardwareId)) matchRules(c.onvifHardwareId, o.hardwareId, 'onvifHardwareId', G_HARDWARE_ID);
   }
-  const macSeen = present(d.mac);
-  if (macSeen) mac(c, d.mac!, 'mac');
-  if (present(d.model)) matchRules(c.model, d.model, 'model', G_MODEL);
-  if (present(d.firmware)) matchRules(c.firmware, d.firmware, 'firmware', G_FIRMWARE);
-  if (present(d.serial)) matchRules(c.serial, d.serial, 'serial', G_SERIAL);
-  if (present(d.httpServer)) matchRules(c.httpServer, d.httpServer, 'httpServer', G_HTTP_SERVER);
-  if (present(d.httpTitle)) matchRules(c.httpTitle, d.httpTitle, 'httpTitle', G_HTTP_TITLE);
-  if (present(d.rtspServer)) matchRules(c.rtspServer, d.rtspServer, 'rtspServer', G_RTSP);
-  const paths = d.httpPaths;
-  if (Array.isArray(paths)) for (let i = 0; i < paths.length && i < 256; i++) if (present(paths[i])) matchRules(c.httpPath, paths[i], 'httpPath', G_HTTP_PATH);
-  const scopes = d.scopes;
-  if (Array.isArray(scopes)) for (let i = 0; i < scopes.length && i < 256; i++) if (present(scopes[i])) scope(c, scopes[i], macSeen);
+  const macSeen = present(macV);
+  if (present(macV)) mac(c, macV, 'mac');
+  if (present(model)) matchRules(c.model, model, 'model', G_MODEL);
+  if (present(firmware)) matchRules(c.firmware, firmware, 'firmware', G_FIRMWARE);
+  if (present(serial)) matchRules(c.serial, serial, 'serial', G_SERIAL);
+  if (present(httpServer)) matchRules(c.httpServer, httpServer, 'httpServer', G_HTTP_SERVER);
+  if (present(httpTitle)) matchRules(c.httpTitle, httpTitle, 'httpTitle', G_WEB_PAGE);
+  if (present(rtspServer)) matchRules(c.rtspServer, rtspServer, 'rtspServer', G_RTSP);
+  if (Array.isArray(httpPaths)) for (let i = 0; i < httpPaths.length && i < MAX_ITEMS; i++) if (present(httpPaths[i])) matchRules(c.httpPath, httpPaths[i], 'httpPath', G_HTTP_PATH);
+  if (Array.isArray(scopes)) for (let i = 0; i < scopes.length && i < MAX_ITEMS; i++) if (present(scopes[i])) scope(c, scopes[i], macSeen);
+  if (realm !== undefined || realmList !== undefined || wwwAuthenticate !== undefined) realms(c, realm, realmList, wwwAuthenticate);
+  // What else the network said.
+  if (present(ftpBanner)) matchRules(c.ftpBanner, ftpBanner, 'ftpBanner', G_FTP);
+  if (present(telnetBanner)) matchRules(c.telnetBanner, telnetBanner, 'telnetBanner', G_TELNET);
+  if (present(loginBanner)) matchRules(c.telnetBanner, loginBanner, 'loginBanner', G_TELNET);
+  if (present(sshBanner)) matchRules(c.sshBanner, sshBanner, 'sshBanner', G_SSH);
+  if (present(snmpSysDescr)) matchRules(c.snmpSysDescr, snmpSysDescr, 'snmpSysDescr', G_SNMP);
+  if (present(snmpSysObjectId)) matchRules(c.snmpSysObjectId, snmpSysObjectId, 'snmpSysObjectId', G_SNMP);
+  if (present(x509Subject)) matchRules(c.x509Subject, x509Subject, 'x509Subject', G_X509);
+  if (present(x509Issuer)) matchRules(c.x509Issuer, x509Issuer, 'x509Issuer', G_X509);
+  if (present(httpBody)) matchRules(c.httpBody, httpBody.length > MAX_BODY ? httpBody.slice(0, MAX_BODY) : httpBody, 'httpBody', G_WEB_PAGE);
+  if (present(faviconMd5)) matchRules(c.faviconMd5, faviconMd5, 'faviconMd5', G_FAVICON);
+  if (typeof faviconMmh3 === 'number' ? Number.isFinite(faviconMmh3) : present(faviconMmh3)) matchRules(c.faviconMmh3, String(faviconMmh3), 'faviconMmh3', G_FAVICON);
+  if (present(dhcpVendorClass)) matchRules(c.dhcpVendorClass, dhcpVendorClass, 'dhcpVendorClass', G_DHCP);
+  if (present(sipUserAgent)) matchRules(c.sipUserAgent, sipUserAgent, 'sipUserAgent', G_SIP);
+  if (present(upnpServer)) matchRules(c.upnpServer, upnpServer, 'upnpServer', G_UPNP_SERVER);
+  if (present(upnpManufacturer)) claim(c, upnpManufacturer, 'upnpManufacturer');
+  if (present(upnpModelName)) matchRules(c.model, upnpModelName, 'upnpModelName', G_MODEL);
+  if (present(rawResponse)) matchRules(c.rawResponse, rawResponse, 'rawResponse', G_SERVICE, rawResponse, portOf(port));
+  if (Array.isArray(services)) {
+    for (let i = 0; i < services.length && i < MAX_ITEMS; i++) {
+      const sv = services[i] as { port?: unknown; rawResponse?: unknown } | null;
+      if (sv && typeof sv === 'object' && present(sv.rawResponse)) matchRules(c.rawResponse, sv.rawResponse, 'rawResponse', G_SERVICE, sv.rawResponse, portOf(sv.port));
+    }
+  }
 
   return combine(c, d.id);
 }
 
+const portOf = (p: unknown): number => (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : -1);
+
+/** The maker the firmware claims (ONVIF or UPnP manufacturer): its rules, else the brand look-up at claimed weight. */
+function claim(c: CompiledCatalogue, value: string, kind: Kind) {
+  const before = nItems;
+  matchRules(c.manufacturer, value, kind, G_CLAIMED);
+  if (nItems === before) label(c, value, kind, G_CLAIMED, true);
+}
+
+/**
+ * Realms, given alone, as a list, or inside the raw WWW-Authenticate header: one observation (group REALM). A realm
+ * read from the header is read again only if it was not given on its own.
+ */
+function realms(c: CompiledCatalogue, realm: unknown, list: unknown, h: unknown) {
+  const seen: string[] = [];
+  if (present(realm)) { seen.push(realm); matchRules(c.realm, realm, 'realm', G_REALM); }
+  if (Array.isArray(list)) {
+    for (let i = 0; i < list.length && i < MAX_ITEMS; i++) {
+      const r = list[i];
+      if (!present(r) || seen.includes(r)) continue;
+      seen.push(r);
+      matchRules(c.realm, r, 'realm', G_REALM);
+    }
+  }
+  if (!present(h)) return;
+  const first = nItems;
+  matchRules(c.wwwAuthenticate, h, 'wwwAuthenticate', G_REALM);
+  REALM_IN_HEADER.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  for (let n = 0; n < 8 && (m = REALM_IN_HEADER.exec(h)) !== null; n++) {
+    const r = m[1] ?? m[2];
+    if (!r || seen.includes(r)) continue;
+    seen.push(r);
+    matchRules(c.realm, r, 'wwwAuthenticate', G_REALM, h, -1, first);
+  }
+}
+/** realm="…" (quoted, RFC 7235) or a bare token, in each challenge of a WWW-Authenticate header. */
+const REALM_IN_HEADER = /\brealm\s*=\s*(?:"([^"]*)"|([^\s,"]+))/gi;
+
 function combine(c: CompiledCatalogue, id: string | undefined): Verdict {
   const ev = evidence;
-  // Families touched, and the strongest mass each source group puts on each.
-  let nf = 0;
+  // Families touched, the groups that say anything about them, and the strongest mass each group puts on each.
+  let nf = 0, ng = 0, groupBits = 0;
   for (let i = 0; i < nItems; i++) {
     const f = itemFamily[i];
     if (f < 0) continue;
@@ -443,41 +641,84 @@ function combine(c: CompiledCatalogue, id: string | undefined): Verdict {
       famList[nf++] = f;
       for (let g = 0; g < GROUPS; g++) mass[g * MAX_FAMILIES + k] = 0;
     }
-    const slot = itemGroup[i] * MAX_FAMILIES + k;
+    const g = itemGroup[i];
+    if ((groupBits & (1 << g)) === 0) { groupBits |= 1 << g; usedGroups[ng++] = g; }
+    const slot = g * MAX_FAMILIES + k;
     if (ev[i].weight > mass[slot]) mass[slot] = ev[i].weight;
   }
   const verdict: Verdict = { origin: null, nilSubject: null, confidence: 0, evidence: ev, conflicts: [], catalogueVersion: c.version };
   if (id !== undefined) verdict.id = id;
-  if (nf === 0) return verdict;
-
-  // Dempster's rule over {each family, unknown}: m(f) ∝ Π_g (m_g(f) + θ_g) − Π_g θ_g, m(unknown) ∝ Π_g θ_g.
-  let thetaAll = 1;
-  for (let g = 0; g < GROUPS; g++) {
-    let sum = 0;
-    for (let k = 0; k < nf; k++) sum += mass[g * MAX_FAMILIES + k];
-    if (sum > 1) { for (let k = 0; k < nf; k++) mass[g * MAX_FAMILIES + k] /= sum; sum = 1; } // one source cannot give more than all
-    theta[g] = 1 - sum;
-    thetaAll *= theta[g];
+  if (nf > 0) {
+    // Dempster's rule over {each family, unknown}: m(f) ∝ Π_g (m_g(f) + θ_g) − Π_g θ_g, m(unknown) ∝ Π_g θ_g.
+    // Groups that say nothing have θ = 1 and change no product, so only the groups used are visited.
+    let thetaAll = 1;
+    for (let u = 0; u < ng; u++) {
+      const g = usedGroups[u];
+      let sum = 0;
+      for (let k = 0; k < nf; k++) sum += mass[g * MAX_FAMILIES + k];
+      if (sum > 1) { for (let k = 0; k < nf; k++) mass[g * MAX_FAMILIES + k] /= sum; sum = 1; } // one source cannot give more than all
+      theta[g] = 1 - sum;
+      thetaAll *= theta[g];
+    }
+    let total = thetaAll, best = 0;
+    for (let k = 0; k < nf; k++) {
+      let p = 1, q = 1;
+      for (let u = 0; u < ng; u++) { const g = usedGroups[u]; const m = mass[g * MAX_FAMILIES + k]; p *= m + theta[g]; q *= 1 - m; }
+      famConf[k] = p - thetaAll;
+      famSupport[k] = 1 - q; // the family's own support, as if nothing else were known (noisy-OR)
+      total += famConf[k];
+      if (famConf[k] > famConf[best] || (famConf[k] === famConf[best] && famSupport[k] > famSupport[best])) best = k;
+    }
+    const confidence = total > 0 ? famConf[best] / total : 0;
+    const bestFamily = famList[best];
+    if (famSupport[best] >= MIN_SUPPORT && confidence >= MIN_CONFIDENCE) {
+      const member = pickMember(c, bestFamily);
+      verdict.origin = c.companies[member].slug;
+      verdict.nilSubject = c.companies[member].nil;
+    }
+    verdict.confidence = conf3(confidence);
+    if (nf > 1) findConflicts(c, verdict, bestFamily);
   }
-  let total = thetaAll, best = 0;
-  for (let k = 0; k < nf; k++) {
-    let p = 1, q = 1;
-    for (let g = 0; g < GROUPS; g++) { const m = mass[g * MAX_FAMILIES + k]; p *= m + theta[g]; q *= 1 - m; }
-    famConf[k] = p - thetaAll;
-    famSupport[k] = 1 - q; // the family's own support, as if nothing else were known (noisy-OR)
-    total += famConf[k];
-    if (famConf[k] > famConf[best] || (famConf[k] === famConf[best] && famSupport[k] > famSupport[best])) best = k;
-  }
-  const confidence = total > 0 ? famConf[best] / total : 0;
-  const bestFamily = famList[best];
-  if (famSupport[best] >= MIN_SUPPORT && confidence >= MIN_CONFIDENCE) {
-    const member = pickMember(c, bestFamily);
-    verdict.origin = c.companies[member].slug;
-    verdict.nilSubject = c.companies[member].nil;
-  }
-  verdict.confidence = conf3(confidence);
-  if (nf > 1) findConflicts(c, verdict, bestFamily);
+  if (nPlatformItems > 0) choosePlatform(c, verdict);
   return verdict;
+}
+
+/**
+ * The platform the evidence shows best (its own support, noisy-OR over groups, must reach MIN_SUPPORT like an
+ * origin's). It is always reported; it decides nilSubject only when no producer was found and the platform alone
+ * settles the question (every maker of it is, or none is, subject). A producer whose answer differs from the
+ * platform's (a non-PRC label on a platform only PRC companies make) is a conflict worth showing.
+ */
+function choosePlatform(c: CompiledCatalogue, v: Verdict) {
+  let best = -1, bestSupport = 0;
+  for (let i = 0; i < nItems; i++) {
+    const key = itemCompany[i];
+    if (key > -2) continue;
+    let seen = false;
+    for (let j = 0; j < i; j++) if (itemCompany[j] === key) { seen = true; break; }
+    if (seen) continue;
+    memberMax.fill(0);
+    for (let j = i; j < nItems; j++) if (itemCompany[j] === key && evidence[j].weight > memberMax[itemGroup[j]]) memberMax[itemGroup[j]] = evidence[j].weight;
+    let q = 1;
+    for (let g = 0; g < GROUPS; g++) q *= 1 - memberMax[g];
+    if (1 - q > bestSupport) { bestSupport = 1 - q; best = -2 - key; }
+  }
+  if (best < 0 || bestSupport < MIN_SUPPORT) return;
+  const p = platforms[best];
+  v.platform = { id: p.id, name: p.name, note: p.note, nilSubject: p.nilSubject };
+  if (v.origin === null) { if (p.nilSubject !== null) v.nilSubject = p.nilSubject; return; }
+  if (p.nilSubject === null || v.nilSubject === null || v.nilSubject === p.nilSubject) return;
+  const origin = c.companyIndex.get(v.origin)!, family = c.companies[origin].family, key = -2 - best;
+  const originKinds: Kind[] = [], platformKinds: Kind[] = [];
+  for (let i = 0; i < nItems; i++) {
+    const list = itemFamily[i] === family ? originKinds : itemCompany[i] === key ? platformKinds : null;
+    if (list && !list.includes(evidence[i].kind)) list.push(evidence[i].kind);
+  }
+  const makers = p.nilSubject ? 'only companies subject to the PRC National Intelligence Law make' : 'no company subject to the PRC National Intelligence Law makes';
+  v.conflicts.push({
+    companies: [v.origin], kinds: [...new Set([...originKinds, ...platformKinds])],
+    message: `${cap(joinWords(originKinds))} ${verb(originKinds)} to ${c.companies[origin].name} but ${joinWords(platformKinds)} ${verb(platformKinds) === 'points' ? 'shows' : 'show'} ${p.name}, which ${makers}`,
+  });
 }
 
 /** Within the winning family: the most specific company with support ≥ MIN_SUPPORT, else the best supported. */
@@ -582,11 +823,18 @@ const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** A readable account of a verdict for `--explain` and the web UI: verdict, confidence, each piece of evidence, conflicts. */
 export function explain(v: Verdict, names?: Map<string, string>): string {
   const name = (slug: string | null) => (slug === null ? 'nothing' : names?.get(slug) ? `${names.get(slug)} (${slug})` : slug);
+  const p = v.platform ?? null;
   const lines: string[] = [];
   lines.push(`Device ${v.id ?? '(no id)'}`);
   if (v.origin) {
     lines.push(`  Produced by: ${name(v.origin)}, confidence ${pct(v.confidence)}`);
     lines.push(`  Subject to the PRC National Intelligence Law: ${v.nilSubject === true ? 'yes' : v.nilSubject === false ? 'no' : 'not known (the catalogue has no finding for this producer)'}`);
+    if (p) lines.push(`  Platform: ${p.name} (${p.id}); the producer above decides the PRC question. ${p.note}`);
+  } else if (p) {
+    lines.push(`  Produced by: not known — the evidence shows ${p.name} (${p.id}), a platform many makers build on, not who made this one`);
+    lines.push(p.nilSubject === null
+      ? `  Subject to the PRC National Intelligence Law: not known — the platform alone does not settle it: ${p.note}`
+      : `  Subject to the PRC National Intelligence Law: ${p.nilSubject ? 'yes' : 'no'} — the platform alone settles it, whoever made this unit: ${p.note}`);
   } else {
     lines.push(v.evidence.some((e) => e.company)
       ? `  Produced by: not known — the evidence is too weak or too contradictory to decide (best ${pct(v.confidence)})`
@@ -597,8 +845,9 @@ export function explain(v: Verdict, names?: Map<string, string>): string {
     lines.push('  Evidence:');
     const order = [...v.evidence].sort((a, b) => b.weight - a.weight);
     for (const e of order) {
-      const mark = e.company === null ? '·' : e.company === v.origin ? '+' : '-';
-      lines.push(`    ${mark} ${KIND_WORDS[e.kind].replace(/^the /, '')} "${e.value}" → ${name(e.company)} (weight ${e.weight.toFixed(2)})`);
+      const mark = e.platform ? '~' : e.company === null ? '·' : e.company === v.origin ? '+' : '-';
+      const to = e.platform ? `platform ${p && p.id === e.platform ? `${p.name} (${p.id})` : e.platform}` : name(e.company);
+      lines.push(`    ${mark} ${KIND_WORDS[e.kind].replace(/^the /, '')} "${e.value}" → ${to} (weight ${e.weight.toFixed(2)})`);
       lines.push(`        ${e.indicates}${e.ruleId || e.source ? ` [${[e.ruleId && `rule ${e.ruleId}`, e.source && `source ${e.source}`].filter(Boolean).join('; ')}]` : ''}`);
     }
   } else {
