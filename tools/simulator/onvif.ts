@@ -251,7 +251,7 @@ function readRequest(text: string): SoapRequest | 'malformed' | 'version' {
   const header = headerOpen && headerOpen.index < bodyOpen.index ? text.slice(headerOpen.index, bodyOpen.index) : '';
   const first = /<(?:([\w.-]+):)?([\w.-]+)\b/.exec(body);
   const operation = first?.[2] ?? '';
-  const namespace = first ? resolve(first[1], bodyStart + first.index + first[0].length + body.slice(first.index).indexOf('>')) ?? '' : '';
+  const namespace = first ? resolve(first[1], bodyStart + first.index + body.slice(first.index).indexOf('>')) ?? '' : '';
   return { version: envNs === NS.soap11 ? '1.1' : '1.2', header, body, operation, namespace };
 }
 
@@ -479,7 +479,7 @@ function operate(d: SimDevice, service: Service, op: string, body: string): stri
     }
     case 'media2:GetProfiles': {
       const token = arg(body, 'Token');
-      const types = new Set((body.match(/<(?:[\w.-]+:)?Type\b[^>]*>([^<]*)</g) ?? []).flatMap((t) => t.replace(/<[^>]*>/, '').trim().split(/\s+/)).filter(Boolean));
+      const types = new Set([...body.matchAll(/<(?:[\w.-]+:)?Type\b[^>]*>([^<]*)</g)].flatMap((m) => m[1].trim().split(/\s+/)).filter(Boolean));
       const chosen = ps.map((p, i) => [p, i] as const).filter(([p]) => token === null || p.token === token);
       if (token !== null && !chosen.length) return invalidArg('ter:NoProfile', 'The requested profile token does not exist');
       return `<tr2:GetProfilesResponse>${chosen.map(([p, i]) => media2Profile(d, p, i, types)).join('')}</tr2:GetProfilesResponse>`;

@@ -12,8 +12,6 @@ import net from 'node:net';
 import { devicePorts, type SimDevice } from './fleet';
 import { answerOnvif, answerProbe, isOnvifPath } from './onvif';
 
-export { digestValid } from './onvif';
-
 export interface SimulatorOptions {
   /** The login devices that want ONVIF authentication accept (WS-UsernameToken PasswordDigest). */
   credentials?: { username: string; password: string };
