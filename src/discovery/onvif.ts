@@ -89,7 +89,9 @@ export async function callDevice(ep: OnvifEndpoint, operation: string, security:
     throw new Error(`SOAP fault: ${detail.slice(0, 160)}`);
   }
   if (findElement(doc, `${operation}Response`) === undefined) {
-    throw new Error(`no ${operation}Response in the answer: ${describeAnswer(res.status, contentType, text)}`);
+    const body = findElement(doc, 'Body');
+    const held = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== '#text').slice(0, 3) : [];
+    throw new Error(`no ${operation}Response in the answer: ${held.length ? `HTTP ${res.status}, a SOAP body holding ${held.join(', ')}` : describeAnswer(res.status, contentType, text)}`);
   }
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   return doc;
