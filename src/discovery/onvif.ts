@@ -126,6 +126,19 @@ export function readDeviceTime(doc: Record<string, unknown>): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/** Why an answer that parsed still carries nothing usable for its operation, or null when it does. */
+function unusable(operation: string, doc: Record<string, unknown>): string | null {
+  switch (operation) {
+    case 'GetDeviceInformation': {
+      const info = readDeviceInformation(doc);
+      return !info || Object.values(info).every((v) => v === null) ? 'GetDeviceInformationResponse carried no manufacturer, model, firmware or serial' : null;
+    }
+    case 'GetNetworkInterfaces': return readMac(doc) ? null : 'GetNetworkInterfacesResponse carried no hardware address';
+    case 'GetSystemDateAndTime': return readDeviceTime(doc) ? null : 'GetSystemDateAndTimeResponse carried no UTC date and time';
+    default: return null;
+  }
+}
+
 export interface OnvifResult {
   info: OnvifDeviceInformation | null;
   mac: string | null;
@@ -150,10 +163,8 @@ export async function queryDevice(ep: OnvifEndpoint, credentials: DeviceCredenti
     const t0 = performance.now();
     try {
       const doc = await callDevice(ep, operation, security());
-      if (operation === 'GetDeviceInformation') {
-        const info = readDeviceInformation(doc);
-        if (!info || Object.values(info).every((v) => v === null)) throw new Error('GetDeviceInformationResponse carried no manufacturer, model, firmware or serial');
-      }
+      const empty = unusable(operation, doc);
+      if (empty) throw new Error(empty);
       out.steps.push({ probe: `onvif:${name}`, ok: true, ms: Math.round(performance.now() - t0) });
       return doc;
     } catch (e) {

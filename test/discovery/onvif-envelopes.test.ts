@@ -44,6 +44,12 @@ const ANSWERS: Record<string, (soap11: boolean) => [number, string, string]> = {
   '/html': () => [200, 'text/html', '<html><head><title>It works</title></head><body><h1>It works!</h1></body></html>'],
   '/fault': () => [500, 'application/soap+xml', actionNotSupported],
 };
+/** A device whose network interfaces answer names no hardware address (the path answers by operation). */
+const noMac = (body: string): [number, string, string] => (body.includes('GetNetworkInterfaces')
+  ? [200, 'application/soap+xml', `<env:Envelope xmlns:env="${SOAP12}" xmlns:tds="${TDS}" xmlns:tt="http://www.onvif.org/ver10/schema"><env:Body>`
+    + '<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0"><tt:Enabled>true</tt:Enabled></tds:NetworkInterfaces>'
+    + '</tds:GetNetworkInterfacesResponse></env:Body></env:Envelope>']
+  : [200, 'text/xml', info11]);
 
 describe('discovery reads ONVIF answers in other envelope styles, and says when an answer carried nothing', () => {
   let server: http.Server;
@@ -56,7 +62,7 @@ describe('discovery reads ONVIF answers in other envelope styles, and says when 
       req.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => {
         const soap11 = body.includes(SOAP11);
         seen.push({ path: req.url!, contentType: String(req.headers['content-type']), soapAction: req.headers.soapaction as string | undefined });
-        const [status, type, text] = (ANSWERS[req.url!] ?? (() => [404, 'text/plain', 'not found']))(soap11);
+        const [status, type, text] = req.url === '/no-mac' ? noMac(body) : (ANSWERS[req.url!] ?? (() => [404, 'text/plain', 'not found']))(soap11);
         res.writeHead(status, { 'Content-Type': type }).end(text);
       });
     });
@@ -99,5 +105,12 @@ describe('discovery reads ONVIF answers in other envelope styles, and says when 
     expect(r.info === null || Object.values(r.info).every((v) => v === null)).toBe(true);
     expect(step(r).ok).toBe(false);
     expect(step(r).error).toMatch(error);
+  });
+
+  it('network interfaces without a hardware address are reported as not ok, while the device information is read', async () => {
+    const r = await queryDevice({ host: '127.47.0.1', port, tls: false, path: '/no-mac', timeoutMs: 3000 }, null, false, true);
+    expect(r.info?.model).toBe('AC-1');
+    expect(r.mac).toBeNull();
+    expect(r.steps.find((s) => s.probe === 'onvif:GetNetworkInterfaces')).toMatchObject({ ok: false, error: expect.stringMatching(/no hardware address/) });
   });
 });
