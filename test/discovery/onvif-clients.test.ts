@@ -13,8 +13,7 @@ import { DEFAULT_CREDENTIALS, startSimulator, type Simulator } from '../../tools
 import { answerProbe, snapshotPath, streamPath } from '../../tools/simulator/onvif';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
+type Any = any; // the libraries are untyped CommonJS, used as their READMEs show
 const { Cam } = require('onvif') as { Cam: new (o: object) => Any };
 const { OnvifDevice } = require('node-onvif') as { OnvifDevice: new (o: object) => Any };
 const onvifUtils = require('onvif/lib/utils') as { parseSOAPString: (xml: string, cb: (err: Error | null, data: Any) => void, status: number) => void; linerase: (x: Any) => Any };

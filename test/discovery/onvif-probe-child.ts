@@ -6,8 +6,7 @@ import { generateFleet } from '../../tools/simulator/fleet';
 import { startSimulator } from '../../tools/simulator/server';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
+type Any = any; // the libraries are untyped CommonJS, used as their READMEs show
 const { Discovery } = require('onvif') as { Discovery: Any };
 const nodeOnvif = require('node-onvif') as Any;
 

@@ -499,7 +499,7 @@ const header = (h: OnvifRequest['headers'], name: string) => { const v = h[name]
 const HIK_401_BODY = '<!DOCTYPE html><html><head><title>Document Error: Unauthorized</title></head><body><h2>Access Error: 401 -- Unauthorized</h2>'
   + '<p>Authentication Error: Access Denied! Authorization required.</p></body></html>';
 
-/** Whether a path (with or without its query) is one this device's ONVIF side answers. */
+/** Which profile's snapshot URI a path (with its query) is, or -1. */
 function snapshotIndex(d: SimDevice, path: string): number {
   return profiles(d).findIndex((_, i) => snapshotPath(d, i) === path);
 }
@@ -512,7 +512,6 @@ function snapshotIndex(d: SimDevice, path: string): number {
 export function answerOnvif(d: SimDevice, req: OnvifRequest, credentials: OnvifCredentials): OnvifReply | null {
   if (!d.onvif) return null;
   const pathname = req.path.split('?')[0];
-  const servicePaths = new Set(services(d).map((s) => SERVICE_PATHS[family(d)][s]));
   const snap = snapshotIndex(d, req.path);
   if (snap >= 0) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, headers: [['Allow', 'GET']], body: '' };
@@ -521,7 +520,7 @@ export function answerOnvif(d: SimDevice, req: OnvifRequest, credentials: OnvifC
     }
     return { status: 200, headers: [['Content-Type', 'image/jpeg']], body: req.method === 'HEAD' ? '' : snapshotJpeg() };
   }
-  if (!servicePaths.has(pathname)) return null;
+  if (!isOnvifPath(d, req.path)) return null;
   if (req.method !== 'POST') return { status: 405, headers: [['Allow', 'POST'], ['Content-Type', 'text/plain']], body: 'Method Not Allowed' };
   if (d.behaviour === 'malformed') return { status: 200, headers: [['Content-Type', contentType('1.2')]], body: GARBAGE_XML };
   if (d.behaviour === 'entity-bomb') return { status: 200, headers: [['Content-Type', contentType('1.2')]], body: BILLION_LAUGHS };
