@@ -200,18 +200,18 @@ function parseDigest(header: string): Map<string, string> | null {
   return out;
 }
 
-/** RFC 7616 digest check of an Authorization header against the device's realm and a nonce it issued. */
-export function httpDigestValid(d: SimDevice, method: string, header: string | undefined, creds: OnvifCredentials): boolean {
+/** RFC 7616 digest check of an Authorization header for this request, against the device's realm and a nonce it issued. */
+export function httpDigestValid(d: SimDevice, method: string, path: string, header: string | undefined, creds: OnvifCredentials): boolean {
   const a = header ? parseDigest(header) : null;
   if (!a) return false;
   const nonce = a.get('nonce') ?? '', issued = issuedNonces.get(nonce);
   if (issued === undefined || Date.now() - issued > NONCE_LIFETIME_MS) return false;
-  if (a.get('username') !== creds.username || a.get('realm') !== realm(d)) return false;
+  if (a.get('username') !== creds.username || a.get('realm') !== realm(d) || a.get('uri') !== path) return false;
   const algorithm = (a.get('algorithm') ?? 'MD5').toUpperCase();
   const hashName = algorithm === 'MD5' ? 'md5' : algorithm === 'SHA-256' ? 'sha256' : null;
   if (!hashName) return false;
   const h = (s: string) => crypto.createHash(hashName).update(s).digest('hex');
-  const ha1 = h(`${creds.username}:${realm(d)}:${creds.password}`), ha2 = h(`${method}:${a.get('uri') ?? ''}`);
+  const ha1 = h(`${creds.username}:${realm(d)}:${creds.password}`), ha2 = h(`${method}:${path}`);
   const qop = a.get('qop');
   const expected = qop ? h(`${ha1}:${nonce}:${a.get('nc') ?? ''}:${a.get('cnonce') ?? ''}:${qop}:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
   const got = a.get('response') ?? '';
@@ -515,7 +515,7 @@ export function answerOnvif(d: SimDevice, req: OnvifRequest, credentials: OnvifC
   const snap = snapshotIndex(d, req.path);
   if (snap >= 0) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, headers: [['Allow', 'GET']], body: '' };
-    if (d.onvifAuth && !httpDigestValid(d, req.method, header(req.headers, 'authorization'), credentials)) {
+    if (d.onvifAuth && !httpDigestValid(d, req.method, req.path, header(req.headers, 'authorization'), credentials)) {
       return { status: 401, headers: [['Content-Type', 'text/html'], ...challenges(d)], body: family(d) === 'hikvision' ? HIK_401_BODY : '' };
     }
     return { status: 200, headers: [['Content-Type', 'image/jpeg']], body: req.method === 'HEAD' ? '' : snapshotJpeg() };
@@ -537,7 +537,7 @@ export function answerOnvif(d: SimDevice, req: OnvifRequest, credentials: OnvifC
   if (!PRE_AUTH.has(r.operation)) {
     const hasToken = /<(?:[\w.-]+:)?UsernameToken\b/.test(r.header);
     const authorization = usesHttpDigest(d) ? header(req.headers, 'authorization') : undefined;
-    const authenticated = (hasToken && digestValid(r.header, credentials)) || (!!authorization && httpDigestValid(d, 'POST', authorization, credentials));
+    const authenticated = (hasToken && digestValid(r.header, credentials)) || (!!authorization && httpDigestValid(d, 'POST', req.path, authorization, credentials));
     // A device that allows anonymous reads still checks credentials it is given.
     if (!authenticated && (d.onvifAuth || hasToken || authorization)) {
       if (usesHttpDigest(d)) return { status: 401, headers: [['Content-Type', 'text/html'], ...challenges(d)], body: HIK_401_BODY };
