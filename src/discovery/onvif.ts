@@ -3,7 +3,7 @@
 // Credentials go only to addresses the scope guard allows, and never in clear text (digest only).
 import { createHash, randomBytes } from 'node:crypto';
 import { httpRequest } from './http';
-import { findElement, parseDeviceXml, textOf } from './xml';
+import { findElement, parseDeviceXml, textOf, UnsafeXmlError } from './xml';
 
 export const MAX_SOAP_BODY = 64 * 1024;
 
@@ -36,30 +36,62 @@ export function usernameToken(c: DeviceCredentials, created: Date, nonce = rando
     + '</UsernameToken></Security>';
 }
 
-export function soapEnvelope(operation: string, security: string | null): string {
+export type SoapVersion = '1.1' | '1.2';
+
+const ENVELOPE_NS: Record<SoapVersion, string> = { '1.2': 'http://www.w3.org/2003/05/soap-envelope', '1.1': 'http://schemas.xmlsoap.org/soap/envelope/' };
+
+export function soapEnvelope(operation: string, security: string | null, version: SoapVersion = '1.2'): string {
   return '<?xml version="1.0" encoding="UTF-8"?>'
-    + '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">'
+    + `<s:Envelope xmlns:s="${ENVELOPE_NS[version]}" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">`
     + (security ? `<s:Header>${security}</s:Header>` : '')
     + `<s:Body><tds:${operation}/></s:Body></s:Envelope>`;
 }
 
-/** Sends one device-service operation; returns the parsed response document. */
-export async function callDevice(ep: OnvifEndpoint, operation: string, security: string | null): Promise<Record<string, unknown>> {
+/** A short, printable account of an answer that was not what was asked for (for the report's probe list). */
+function describeAnswer(status: number, contentType: string | undefined, text: string): string {
+  const body = text.trim();
+  if (!body) return `HTTP ${status} with an empty body`;
+  const sample = body.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
+  return `HTTP ${status}${contentType ? ` (${contentType.slice(0, 60)})` : ''}: ${sample}`;
+}
+
+/**
+ * Sends one device-service operation; returns the parsed response document, which holds `<operation>Response`.
+ * Anything else — an empty or non-SOAP answer, another element, a fault — is an error that says what came back.
+ * A device that speaks only SOAP 1.1 (it answers a VersionMismatch fault) is asked once more in SOAP 1.1.
+ */
+export async function callDevice(ep: OnvifEndpoint, operation: string, security: string | null, version: SoapVersion = '1.2'): Promise<Record<string, unknown>> {
   await ep.beforeRequest?.();
+  const action = `http://www.onvif.org/ver10/device/wsdl/${operation}`;
   const res = await httpRequest({
     host: ep.host, port: ep.port, tls: ep.tls, method: 'POST', path: ep.path,
-    headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="http://www.onvif.org/ver10/device/wsdl/${operation}"` },
-    body: soapEnvelope(operation, security), timeoutMs: ep.timeoutMs, maxBody: MAX_SOAP_BODY, signal: ep.signal,
+    headers: version === '1.2'
+      ? { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` }
+      : { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${action}"` },
+    body: soapEnvelope(operation, security, version), timeoutMs: ep.timeoutMs, maxBody: MAX_SOAP_BODY, signal: ep.signal,
   });
   if (res.truncated) throw new Error(`SOAP answer longer than ${MAX_SOAP_BODY} bytes`);
   const text = res.body.toString('utf8');
   if (res.status === 401 || res.status === 403) throw new OnvifAuthError(`HTTP ${res.status}: the device wants credentials`);
-  const doc = text.trim() ? parseDeviceXml(text) : {};
+  const contentType = Array.isArray(res.headers['content-type']) ? res.headers['content-type'][0] : res.headers['content-type'];
+  let doc: Record<string, unknown>;
+  try {
+    doc = text.trim() ? parseDeviceXml(text) : {};
+  } catch (e) {
+    if (e instanceof UnsafeXmlError && /DTD|larger/.test(e.message)) throw e;
+    throw new Error(`not SOAP: ${describeAnswer(res.status, contentType, text)}`);
+  }
   const fault = findElement(doc, 'Fault');
   if (fault !== undefined) {
     const detail = JSON.stringify(fault).slice(0, 400);
     if (/NotAuthorized|Sender not authorized|not authori[sz]ed|FailedAuthentication/i.test(detail)) throw new OnvifAuthError('SOAP fault: not authorised');
+    if (version === '1.2' && /VersionMismatch/i.test(detail)) return callDevice(ep, operation, security, '1.1');
     throw new Error(`SOAP fault: ${detail.slice(0, 160)}`);
+  }
+  if (findElement(doc, `${operation}Response`) === undefined) {
+    const body = findElement(doc, 'Body');
+    const held = body && typeof body === 'object' ? Object.keys(body).filter((k) => k !== '#text').slice(0, 3) : [];
+    throw new Error(`no ${operation}Response in the answer: ${held.length ? `HTTP ${res.status}, a SOAP body holding ${held.join(', ')}` : describeAnswer(res.status, contentType, text)}`);
   }
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   return doc;
@@ -94,6 +126,19 @@ export function readDeviceTime(doc: Record<string, unknown>): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/** Why an answer that parsed still carries nothing usable for its operation, or null when it does. */
+function unusable(operation: string, doc: Record<string, unknown>): string | null {
+  switch (operation) {
+    case 'GetDeviceInformation': {
+      const info = readDeviceInformation(doc);
+      return !info || Object.values(info).every((v) => v === null) ? 'GetDeviceInformationResponse carried no manufacturer, model, firmware or serial' : null;
+    }
+    case 'GetNetworkInterfaces': return readMac(doc) ? null : 'GetNetworkInterfacesResponse carried no hardware address';
+    case 'GetSystemDateAndTime': return readDeviceTime(doc) ? null : 'GetSystemDateAndTimeResponse carried no UTC date and time';
+    default: return null;
+  }
+}
+
 export interface OnvifResult {
   info: OnvifDeviceInformation | null;
   mac: string | null;
@@ -118,6 +163,8 @@ export async function queryDevice(ep: OnvifEndpoint, credentials: DeviceCredenti
     const t0 = performance.now();
     try {
       const doc = await callDevice(ep, operation, security());
+      const empty = unusable(operation, doc);
+      if (empty) throw new Error(empty);
       out.steps.push({ probe: `onvif:${name}`, ok: true, ms: Math.round(performance.now() - t0) });
       return doc;
     } catch (e) {

@@ -7,7 +7,7 @@ import { parseDeviceXml, UnsafeXmlError } from '../../src/discovery/xml';
 import { htmlTitle, readVendorInfo } from '../../src/discovery/http';
 import { parseRtspHead } from '../../src/discovery/rtsp';
 import { parseIpNeigh, parseProcArp } from '../../src/discovery/neighbours';
-import { digestValid } from '../../tools/simulator/server';
+import { digestValid } from '../../tools/simulator/onvif';
 
 // As a Hikvision camera answers (namespace prefixes vary by maker; the reader ignores them).
 const PROBE_MATCHES = `<?xml version="1.0" encoding="UTF-8"?>

@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { devicePorts, type SimDevice } from './fleet';
+import { answerOnvif, answerProbe, isOnvifPath } from './onvif';
 
 export interface SimulatorOptions {
   /** The login devices that want ONVIF authentication accept (WS-UsernameToken PasswordDigest). */
@@ -30,74 +31,7 @@ export interface Simulator {
 export const DEFAULT_CREDENTIALS = { username: 'admin', password: 'simulated-Passw0rd' };
 const CERT_DIR = new URL('./certs/', import.meta.url);
 
-// ---- canned answers -------------------------------------------------------------------------------------------
-
-const BILLION_LAUGHS = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-  + '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
-  + '<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">'
-  + '<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;"><!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">'
-  + '<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>'
-  + '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><Manufacturer>&lol9;</Manufacturer></s:Body></s:Envelope>';
-const GARBAGE_XML = '<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><<tds:GetDeviceInformationResponse>'
-  + '<Manufacturer>\u0000\u0001</Model></Body>&&&<![CDATA[';
-
 const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-
-const soap = (body: string) => '<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"'
-  + ' xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:ter="http://www.onvif.org/ver10/error">'
-  + `<env:Body>${body}</env:Body></env:Envelope>`;
-
-const NOT_AUTHORIZED = soap('<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>ter:NotAuthorized</env:Value></env:Subcode></env:Code>'
-  + '<env:Reason><env:Text xml:lang="en">Sender not Authorized</env:Text></env:Reason></env:Fault>');
-
-function soapAnswer(d: SimDevice, op: string): string | null {
-  switch (op) {
-    case 'GetSystemDateAndTime': {
-      const t = new Date();
-      return soap('<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings>'
-        + '<tt:TimeZone><tt:TZ>GMT0BST,M3.5.0/1,M10.5.0</tt:TZ></tt:TimeZone><tt:UTCDateTime>'
-        + `<tt:Time><tt:Hour>${t.getUTCHours()}</tt:Hour><tt:Minute>${t.getUTCMinutes()}</tt:Minute><tt:Second>${t.getUTCSeconds()}</tt:Second></tt:Time>`
-        + `<tt:Date><tt:Year>${t.getUTCFullYear()}</tt:Year><tt:Month>${t.getUTCMonth() + 1}</tt:Month><tt:Day>${t.getUTCDate()}</tt:Day></tt:Date>`
-        + '</tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>');
-    }
-    case 'GetDeviceInformation':
-      return soap(`<tds:GetDeviceInformationResponse><tds:Manufacturer>${esc(d.manufacturer)}</tds:Manufacturer><tds:Model>${esc(d.model)}</tds:Model>`
-        + `<tds:FirmwareVersion>${esc(d.firmware)}</tds:FirmwareVersion><tds:SerialNumber>${esc(d.serial)}</tds:SerialNumber>`
-        + `<tds:HardwareId>${esc(d.hardwareId)}</tds:HardwareId></tds:GetDeviceInformationResponse>`);
-    case 'GetNetworkInterfaces':
-      return soap('<tds:GetNetworkInterfacesResponse><tds:NetworkInterfaces token="eth0"><tt:Enabled>true</tt:Enabled>'
-        + `<tt:Info><tt:Name>eth0</tt:Name><tt:HwAddress>${d.mac.toLowerCase()}</tt:HwAddress><tt:MTU>1500</tt:MTU></tt:Info>`
-        + `<tt:IPv4><tt:Enabled>true</tt:Enabled><tt:Config><tt:Manual><tt:Address>${d.address}</tt:Address><tt:PrefixLength>8</tt:PrefixLength></tt:Manual><tt:DHCP>false</tt:DHCP></tt:Config></tt:IPv4>`
-        + '</tds:NetworkInterfaces></tds:GetNetworkInterfacesResponse>');
-    default:
-      return null;
-  }
-}
-
-/** Checks a WS-UsernameToken PasswordDigest: Base64(SHA-1(nonce + created + password)). */
-export function digestValid(body: string, creds: { username: string; password: string }): boolean {
-  const field = (name: string) => new RegExp(`<(?:\\w+:)?${name}\\b[^>]*>([^<]*)</(?:\\w+:)?${name}>`).exec(body)?.[1]?.trim() ?? null;
-  const user = field('Username'), password = field('Password'), nonce = field('Nonce'), created = field('Created');
-  if (!user || !password || !nonce || !created) return false;
-  const unescaped = user.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-  if (unescaped !== creds.username) return false;
-  const expected = crypto.createHash('sha1').update(Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created), Buffer.from(creds.password)])).digest('base64');
-  return crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(password.padEnd(expected.length).slice(0, expected.length)));
-}
-
-function probeMatches(d: SimDevice, relatesTo: string): string {
-  const port80 = 'http://' + d.address + '/onvif/device_service';
-  return '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope"'
-    + ' xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery"'
-    + ' xmlns:dn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">'
-    + `<SOAP-ENV:Header><wsa:MessageID>urn:uuid:${crypto.randomUUID()}</wsa:MessageID><wsa:RelatesTo>${esc(relatesTo)}</wsa:RelatesTo>`
-    + '<wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To>'
-    + '<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action></SOAP-ENV:Header>'
-    + `<SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><wsa:EndpointReference><wsa:Address>${d.endpoint}</wsa:Address></wsa:EndpointReference>`
-    + '<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>'
-    + `<d:Scopes>${d.scopes.map(esc).join(' ')}</d:Scopes><d:XAddrs>${port80}</d:XAddrs><d:MetadataVersion>10</d:MetadataVersion>`
-    + '</d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>';
-}
 
 // ---- the servers ----------------------------------------------------------------------------------------------
 
@@ -132,11 +66,19 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
     }
     if (d.httpServer) res.setHeader('Server', d.httpServer);
     const url = new URL(req.url ?? '/', 'http://device');
-    if (req.method === 'POST' && url.pathname === '/onvif/device_service' && d.onvif) {
+    if (isOnvifPath(d, req.url ?? '/')) {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (c: Buffer) => { size += c.length; if (size <= 64 * 1024) chunks.push(c); });
-      req.on('end', () => later(d, () => answerSoap(d, Buffer.concat(chunks).toString('utf8'), res)));
+      req.on('end', () => later(d, () => {
+        stats.soapRequests++;
+        const a = answerOnvif(d, { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) }, creds)!;
+        const byName = new Map<string, string[]>();
+        for (const [name, value] of a.headers) byName.set(name, [...(byName.get(name) ?? []), value]);
+        for (const [name, values] of byName) res.setHeader(name, values.length > 1 ? values : values[0]);
+        res.writeHead(a.status);
+        res.end(a.body);
+      }));
       return;
     }
     later(d, () => {
@@ -160,21 +102,6 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
         res.end('<html><body>404 Not Found</body></html>');
       }
     });
-  };
-
-  const answerSoap = (d: SimDevice, body: string, res: http.ServerResponse) => {
-    stats.soapRequests++;
-    const send = (status: number, xml: string) => { res.writeHead(status, { 'Content-Type': 'application/soap+xml; charset=utf-8' }); res.end(xml); };
-    if (d.behaviour === 'malformed') return send(200, GARBAGE_XML);
-    if (d.behaviour === 'entity-bomb') return send(200, BILLION_LAUGHS);
-    const op = /<(?:\w+:)?(GetSystemDateAndTime|GetDeviceInformation|GetNetworkInterfaces)\b/.exec(body)?.[1];
-    const answer = op ? soapAnswer(d, op) : null;
-    if (!answer) return send(400, soap('<env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code><env:Reason><env:Text xml:lang="en">Action not supported</env:Text></env:Reason></env:Fault>'));
-    // GetSystemDateAndTime is always anonymous (clients need the clock to make a digest).
-    if (d.onvifAuth && op !== 'GetSystemDateAndTime' && !digestValid(body, creds)) {
-      return send(d.make.startsWith('hikvision') ? 401 : 400, NOT_AUTHORIZED);
-    }
-    send(200, answer);
   };
 
   const httpServer = http.createServer({ requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 2000 }, handle);
@@ -224,10 +151,8 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
 
   const wsdReply = (d: SimDevice, msg: Buffer, rinfo: dgram.RemoteInfo, via: dgram.Socket) => {
     stats.probes++;
-    const text = msg.toString('utf8');
-    if (!/<(?:\w+:)?Probe\b/.test(text) || /ProbeMatches/.test(text)) return;
-    const relatesTo = /<(?:\w+:)?MessageID[^>]*>([^<]{1,200})</.exec(text)?.[1] ?? '';
-    const reply = d.behaviour === 'malformed' ? GARBAGE_XML : d.behaviour === 'entity-bomb' ? BILLION_LAUGHS : probeMatches(d, relatesTo);
+    const reply = answerProbe(d, msg.toString('utf8'));
+    if (!reply) return;
     later(d, () => via.send(reply, rinfo.port, rinfo.address, () => {}));
   };
 
