@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { catalogueRuntime } from '../../src/catalog/index';
 import { buildOuiIndex } from '../../src/catalog/oui';
+import { rtspRealm } from './rtsp';
 
 export const BEHAVIOURS = [
   'normal',
@@ -42,8 +43,8 @@ export interface SimDevice {
   /** A web UI that answers 200 to every path (common on cheap devices): paths then prove nothing. */
   catchAll: boolean;
   rtspServer: string | null;
-  /** WWW-Authenticate realm of the RTSP server (Dahua: "Login to <serial>"). */
-  rtspRealm: string | null;
+  /** WWW-Authenticate realm of the RTSP server (Dahua: "Login to <serial>"); see rtsp.ts. */
+  rtspRealm: string;
   https: boolean;
   vendorPort: number | null;
   /** Whether ONVIF GetDeviceInformation / GetNetworkInterfaces need a WS-UsernameToken digest. */
@@ -122,7 +123,13 @@ const dahuaPaths = (): Record<string, PathAnswer> => ({
 
 /** One device of the given make, at an address, with a behaviour. */
 export function makeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): SimDevice {
-  const base = { address, make, behaviour, catchAll: false, rtspRealm: null, https: r() < 0.5, onvif: true, slowMs: 600 };
+  const d = describeDevice(make, address, behaviour, r) as SimDevice;
+  d.rtspRealm = rtspRealm(d);
+  return d;
+}
+
+function describeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): Omit<SimDevice, 'rtspRealm'> {
+  const base = { address, make, behaviour, catchAll: false, https: r() < 0.5, onvif: true, slowMs: 600 };
   const year = 2018 + Math.floor(r() * 6);
   switch (make) {
     case 'hikvision': case 'hikvision-nvr': case 'hikvision-lts': case 'hikvision-annke': {
@@ -136,8 +143,10 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
       const serial = `${model}${year}0314AAWR${hex(r, 9)}`; // Hikvision serials embed model and date, relabels too
       return {
         ...base, expectedOrigin: 'hikvision', label, manufacturer, model, firmware, serial, hardwareId: '88', mac,
-        httpServer: nvr ? 'DNVRS-Webs' : 'App-webs/', httpTitle: '', paths: hikPaths(model, serial, firmware, mac, r() < 0.3),
-        rtspServer: 'Hikvision-Webs', vendorPort: 8000, onvifAuth: true,
+        // LTS sells Hikvision's older firmware line, whose web server still says "Hikvision-Webs".
+        httpServer: nvr ? 'DNVRS-Webs' : make === 'hikvision-lts' ? 'Hikvision-Webs' : 'App-webs/', httpTitle: '',
+        paths: hikPaths(model, serial, firmware, mac, r() < 0.3),
+        rtspServer: null, vendorPort: 8000, onvifAuth: true, // Hikvision's RTSP answers carry no Server header (nmap, go2rtc#2232)
         // Hikvision's WS-Discovery endpoint UUID ends in the device MAC.
         endpoint: uuid(r, mac.replace(/:/g, '').toLowerCase()), scopes: onvifScopes(manufacturer, model, mac),
       };
@@ -153,7 +162,7 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
       return {
         ...base, expectedOrigin: 'dahua', label, manufacturer, model, serial, hardwareId: '1.00', mac,
         firmware: `2.${pick(r, ['800', '622'])}.0000000.${Math.floor(r() * 40)}.R, Build Date: ${year}-07-21`,
-        httpServer: null, httpTitle: 'WEB SERVICE', paths: dahuaPaths(), rtspServer: 'Dahua Rtsp Server', rtspRealm: `Login to ${serial}`,
+        httpServer: null, httpTitle: 'WEB SERVICE', paths: dahuaPaths(), rtspServer: 'Dahua Rtsp Server',
         vendorPort: 37777, onvifAuth: true, endpoint: uuid(r), scopes: onvifScopes(manufacturer, model, mac),
       };
     }
@@ -171,7 +180,7 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
       const model = pick(r, ['P3245-LVE', 'Q6135-LE', 'M3106-L Mk II']);
       return {
         ...base, expectedOrigin: 'axis', label: 'Axis', manufacturer: 'AXIS', model: `AXIS ${model}`, firmware: pick(r, ['10.12.114', '9.80.3.8']),
-        serial: mac.replace(/:/g, ''), hardwareId: hex(r, 3), mac, httpServer: 'Apache', httpTitle: 'AXIS',
+        serial: mac.replace(/:/g, ''), hardwareId: hex(r, 3), mac, httpServer: 'Apache/2.4.27 (Unix) OpenSSL/1.0.2k', httpTitle: 'AXIS', // node-onvif#40
         paths: { '/axis-cgi/param.cgi': { status: 401 } }, rtspServer: null, vendorPort: null, onvifAuth: false,
         endpoint: uuid(r), scopes: onvifScopes('AXIS', model, null),
       };
