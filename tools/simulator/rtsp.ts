@@ -96,7 +96,8 @@ export function serveRtsp(d: SimDevice, socket: Duplex, creds: Credentials, opts
 
     const uri = r.target;
     const path = pathOf(uri);
-    const known = Object.values(streamPaths(d)).some((p) => path === p || path.startsWith(p.split('?')[0] + '/trackID'))
+    // A stream, or one of its tracks ("<stream>/trackID=1", after the query for Dahua's "?channel=1&subtype=0/trackID=1").
+    const known = Object.values(streamPaths(d)).some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p.split('?')[0]}/`))
       || (family === 'xiongmai' && /channel=\d/.test(path));
     const ok = authorized(r.headers.authorization, r.method, creds);
     const realm = rtspRealm(d);
