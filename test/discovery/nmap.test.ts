@@ -28,6 +28,15 @@ const EXPECTED: Partial<Record<Make, { http?: string; rtsp?: string }>> = {
     //   stale=\"FALSE\"\r\nWWW-Authenticate: Basic realm=\"/\"\r\n\r\n| p/Hikvision DVR rtspd/
     rtsp: 'Hikvision DVR rtspd',
   },
+  'hikvision-dvr': {
+    // [GetRequest] match http m|^HTTP/1\.1 \d\d\d .*\r\nDate: .* GMT\r\nServer: DVRDVS-Webs\r\n| p/Hikvision DVR web UI/
+    http: 'Hikvision DVR web UI',
+    rtsp: 'Hikvision DVR rtspd', // the RTSPRequest line above (401, realm "Hikvision")
+  },
+  avigilon: {
+    // [RTSPRequest] match rtsp m|^RTSP/1\.0 404 Not Found\r\nServer: AvigilonOnvifNvt/([\d.]+)\r\n| p/Avigilon ONVIF camera rtspd/
+    rtsp: 'Avigilon ONVIF camera rtspd',
+  },
   'hikvision-lts': {
     // [GetRequest] match http m|^HTTP/1\.[01] \d\d\d .*\r\nServer: Hikvision-Webs\r\nDate: [\w: ]{19} \d\d\d\d\r\n| p/Hikvision camera httpd/
     http: 'Hikvision camera httpd',

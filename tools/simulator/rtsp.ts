@@ -21,6 +21,7 @@ export function streamPaths(d: SimDevice): { main: string; sub: string } {
     case 'axis': return { main: '/axis-media/media.amp', sub: '/axis-media/media.amp?resolution=640x360' }; // VAPIX media.amp
     case 'hanwha': return { main: '/profile2/media.smp', sub: '/profile3/media.smp' }; // cameradar#199
     case 'xiongmai': return { main: '/user=admin&password=&channel=1&stream=0.sdp', sub: '/user=admin&password=&channel=1&stream=1.sdp' };
+    case 'avigilon': return { main: '/defaultPrimary?streamType=u', sub: '/defaultSecondary?streamType=u' };
     default:
       if (d.make === 'uniview') return { main: '/media/video1', sub: '/media/video2' };
       if (d.make === 'bosch') return { main: '/rtsp_tunnel?inst=1&h26x=4', sub: '/rtsp_tunnel?inst=2&h26x=4' };
@@ -28,12 +29,14 @@ export function streamPaths(d: SimDevice): { main: string; sub: string } {
   }
 }
 
-type Family = 'hik-ipc' | 'hik-nvr' | 'hik-old' | 'dahua' | 'axis' | 'hanwha' | 'xiongmai' | 'other';
+type Family = 'hik-ipc' | 'hik-nvr' | 'hik-old' | 'dahua' | 'axis' | 'hanwha' | 'xiongmai' | 'avigilon' | 'other';
 
 function rtspFamily(d: SimDevice): Family {
   if (d.make.startsWith('dahua')) return 'dahua';
-  if (d.make.startsWith('hikvision')) return d.httpServer === 'DNVRS-Webs' ? 'hik-nvr' : d.httpServer === 'Hikvision-Webs' ? 'hik-old' : 'hik-ipc';
-  if (d.make === 'axis' || d.make === 'hanwha' || d.make === 'xiongmai') return d.make;
+  if (d.make.startsWith('hikvision')) {
+    return d.httpServer === 'DNVRS-Webs' || d.httpServer === 'DVRDVS-Webs' ? 'hik-nvr' : d.httpServer === 'Hikvision-Webs' ? 'hik-old' : 'hik-ipc';
+  }
+  if (d.make === 'axis' || d.make === 'hanwha' || d.make === 'xiongmai' || d.make === 'avigilon') return d.make;
   return 'other';
 }
 
@@ -124,6 +127,10 @@ export function serveRtsp(d: SimDevice, socket: Duplex, creds: Credentials, opts
         case 'axis': return { text: `RTSP/1.0 200 OK\r\n${cs}Public: DESCRIBE, GET_PARAMETER, PAUSE, PLAY, SETUP, SET_PARAMETER, TEARDOWN\r\n\r\n` };
         // nmap RTSPRequest: `RTSP/1\.0 200 OK\r\nServer: H264DVR ([\d.]+)\r\nPublic: OPTIONS, DESCRIBE, SETUP, TEARDOWN, GET_PARAMETER, SET_PARAMETER, PLAY, PAUSE\r\n\r\n`.
         case 'xiongmai': return { text: `RTSP/1.0 200 OK\r\n${cs}Server: ${d.rtspServer}\r\nPublic: OPTIONS, DESCRIBE, SETUP, TEARDOWN, GET_PARAMETER, SET_PARAMETER, PLAY, PAUSE\r\n\r\n` };
+        // nmap RTSPRequest (OPTIONS on "/", no stream there): `RTSP/1\.0 404 Not Found\r\nServer: AvigilonOnvifNvt/([\d.]+)\r\n`.
+        case 'avigilon':
+          if (!known) return { text: `RTSP/1.0 404 Not Found\r\n${cs}Server: ${d.rtspServer}\r\n\r\n` };
+          return { text: `RTSP/1.0 200 OK\r\n${cs}Server: ${d.rtspServer}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER\r\n\r\n` };
         case 'hanwha': return { text: `RTSP/1.0 200 OK\r\n${cs}Date: ${new Date().toUTCString()}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER\r\n\r\n` };
         default: return { text: `RTSP/1.0 200 OK\r\n${cs}${d.rtspServer ? `Server: ${d.rtspServer}\r\n` : ''}Public: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER\r\n\r\n` };
       }

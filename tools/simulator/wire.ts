@@ -151,6 +151,12 @@ const DNVRS_WEBS: HttpStyle = {
   },
 };
 
+/** Hikvision Turbo HD DVRs: nmap `HTTP/1\.1 \d\d\d .*\r\nDate: .* GMT\r\nServer: DVRDVS-Webs\r\n` (Hikvision DVR web UI). */
+const DVRDVS_WEBS: HttpStyle = {
+  version: '1.1', keepAlive: false,
+  headers: (h) => [['Date', httpDate()], ...served(h), ...h.extra, ['Content-Length', String(h.length)], ...typed(h), ['Connection', 'close']],
+};
+
 /** Older Hikvision firmware (GoAhead-derived): nmap `HTTP/1\.[01] \d\d\d .*\r\nServer: Hikvision-Webs\r\nDate: [\w: ]{19} \d\d\d\d\r\n`. */
 const HIKVISION_WEBS: HttpStyle = {
   version: '1.1', keepAlive: false,
@@ -198,6 +204,7 @@ export function httpStyle(d: SimDevice): HttpStyle {
   switch (d.httpServer) {
     case 'App-webs/': return APP_WEBS;
     case 'DNVRS-Webs': return DNVRS_WEBS;
+    case 'DVRDVS-Webs': return DVRDVS_WEBS;
     case 'Hikvision-Webs': return HIKVISION_WEBS;
     case 'GoAhead-Webs': return GOAHEAD;
     default:
@@ -216,7 +223,7 @@ export function httpChallenge(d: SimDevice): string {
     // Newer Hikvision: realm "IP Camera(<5 characters>)" (frigate#9006 shows it on the same firmware's RTSP).
     case 'App-webs/': return `Digest qop="auth", realm="${hikRealm(d)}", nonce="${nonceHex(24)}", stale="FALSE"`;
     // recog http_wwwauth.xml: `(?:Basic|Digest) realm="hikvision"` on DVRs and NVRs sourced from Hikvision.
-    case 'DNVRS-Webs': return `Digest qop="auth", realm="Hikvision", nonce="${nonceHex(24)}", stale="FALSE"`;
+    case 'DNVRS-Webs': case 'DVRDVS-Webs': return `Digest qop="auth", realm="Hikvision", nonce="${nonceHex(24)}", stale="FALSE"`;
     case 'Hikvision-Webs': return 'Basic realm="Hikvision"'; // 2014-era firmware had Basic only (scrypted#891)
   }
   switch (d.make) {
