@@ -58,7 +58,13 @@ function oid(dotted: string): Buffer {
   }
   return tlv(0x06, Buffer.from(bytes));
 }
-function integer(bytes: Buffer): Buffer { return tlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes); }
+/** A positive DER INTEGER: no leading zero bytes, except one when the top bit is set (DER's minimal encoding). */
+function integer(bytes: Buffer): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const minimal = bytes.subarray(i);
+  return tlv(0x02, minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
+}
 const utcTime = (t: Date) => tlv(0x17, Buffer.from(t.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z'));
 const generalizedTime = (t: Date) => tlv(0x18, Buffer.from(t.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'));
 function name(rdns: Rdn[]): Buffer {

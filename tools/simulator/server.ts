@@ -219,7 +219,9 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
     if (d.behaviour === 'silent' || (d.behaviour === 'stall' && (web || port === 554))) return; // accept, say nothing
     if (port === 80) serveWeb(d, socket);
     else if (port === 443) {
-      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: certFor(d) });
+      let secureContext: tls.SecureContext;
+      try { secureContext = certFor(d); } catch { socket.destroy(); return; } // no certificate, no TLS (never a crash)
+      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
       secure.on('error', () => socket.destroy());
       serveWeb(d, secure);
     } else if (port === 554) serveRtsp(d, socket, creds, { later: (fn) => later(d, fn), onRequest: () => { stats.rtspRequests++; } });
