@@ -3,11 +3,13 @@
 // that challenges with the make's realm, serves SDP once logged in, and does not answer 200 to HTTP or SIP.
 // Loopback only (127.54.0.x).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAKES, makeDevice, rng, type Make, type SimDevice } from '../../tools/simulator/fleet';
+import { MAKES, generateFleet, makeDevice, rng, type Make, type SimDevice } from '../../tools/simulator/fleet';
+import { makeCertificate } from '../../tools/simulator/certs';
 import { DEFAULT_CREDENTIALS, startSimulator, type Simulator } from '../../tools/simulator/server';
 import { streamPaths } from '../../tools/simulator/rtsp';
 
@@ -120,6 +122,15 @@ describe('simulated devices on the wire', () => {
       s.on('error', reject);
     });
     expect(page).toMatch(/^HTTP\/1\.1 200 OK\r\nCONNECTION: close\r\n/);
+  });
+
+  it('makes a certificate OpenSSL accepts for every device of a large fleet', () => {
+    const key = crypto.createPrivateKey(fs.readFileSync(new URL('../../tools/simulator/certs/key.pem', import.meta.url)));
+    for (const d of generateFleet({ devices: 500, base: '127.54.4.1', seed: 9 })) {
+      const cert = new crypto.X509Certificate(makeCertificate(d, key));
+      expect(cert.checkPrivateKey(key), d.address).toBe(true);
+      expect(cert.subject, d.make).toMatch(/^(C=CN\nST=ZheJiang|O=Axis Communications AB\nCN=axis-[0-9a-f]{12}|C=DE\nST=Bayern|CN=127\.54\.)/);
+    }
   });
 
   it('serves a favicon per make: an ICO, shared by relabels of one maker, different between makers', async () => {
