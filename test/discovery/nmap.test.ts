@@ -69,11 +69,11 @@ const EXPECTED: Partial<Record<Make, { http?: string; rtsp?: string }>> = {
   },
 };
 
-interface NmapPort { portid: string; state: { state: string }; service?: { name?: string; product?: string } }
+interface NmapPort { portid: string; state: { state: string }; service?: { name?: string; product?: string; tunnel?: string } }
 
 function runNmap(addresses: string[]): Promise<string> {
   for (const a of addresses) if (!/^127\.\d+\.\d+\.\d+$/.test(a)) throw new Error(`refusing to scan ${a}: loopback only`);
-  const args = ['-n', '-Pn', '-sT', '-sV', '--version-intensity', '7', '--host-timeout', '150s', '-p', '80,554', '-oX', '-', ...addresses];
+  const args = ['-n', '-Pn', '-sT', '-sV', '--version-intensity', '7', '--host-timeout', '150s', '-p', '80,443,554', '-oX', '-', ...addresses];
   return new Promise((resolve, reject) => {
     execFile('nmap', args, { timeout: 200_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`nmap failed (is Debian's nmap installed? .ci/run installs it): ${err.message} ${stderr}`));
@@ -90,6 +90,7 @@ describe('nmap -sV against the simulated fleet', () => {
   beforeAll(async () => {
     const r = rng(53);
     fleet = MAKES.map((make, i) => makeDevice(make, `127.53.0.${i + 1}`, 'normal', r));
+    for (const d of fleet) d.https = d.make !== 'xiongmai'; // XMeye firmware serves no HTTPS
     sim = await startSimulator(fleet);
     const xml = await runNmap(fleet.map((d) => d.address));
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'host' || n === 'port' || n === 'address' }).parse(xml);
@@ -105,12 +106,14 @@ describe('nmap -sV against the simulated fleet', () => {
     expect(found.size).toBe(fleet.length);
   });
 
-  it('names the product of every family nmap has a signature for', () => {
+  it('names the product of every family nmap has a signature for, over HTTPS too', () => {
     const wrong: string[] = [];
     for (const d of fleet) {
       const want = EXPECTED[d.make];
       const ports = found.get(d.address)!;
       if (want?.http && ports.get('80')?.service?.product !== want.http) wrong.push(`${d.make} http: ${ports.get('80')?.service?.product}`);
+      const secure = ports.get('443')?.service;
+      if (want?.http && d.https && (secure?.tunnel !== 'ssl' || secure.product !== want.http)) wrong.push(`${d.make} https: ${secure?.tunnel} ${secure?.product}`);
       if (want?.rtsp && ports.get('554')?.service?.product !== want.rtsp) wrong.push(`${d.make} rtsp: ${ports.get('554')?.service?.product}`);
     }
     expect(wrong).toEqual([]);
