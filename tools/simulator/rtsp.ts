@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { SimDevice } from './fleet';
-import { readRequests, type WireRequest } from './wire';
+import { hikRealm, readRequests, type WireRequest } from './wire';
 
 export interface Credentials { username: string; password: string }
 
@@ -43,7 +43,7 @@ function rtspFamily(d: SimDevice): Family {
 /** The realm a device's RTSP server challenges with. */
 export function rtspRealm(d: SimDevice): string {
   switch (rtspFamily(d)) {
-    case 'hik-ipc': return `IP Camera(${d.serial.slice(-5)})`; // frigate#9006: Basic realm="IP Camera(L4906)" on RTSP
+    case 'hik-ipc': return hikRealm(d); // frigate#9006: Basic realm="IP Camera(L4906)" on RTSP
     case 'hik-nvr': case 'hik-old': return 'Hikvision'; // nmap: Digest realm="Hikvision" (Hikvision DVR rtspd)
     case 'dahua': return `Login to ${d.serial}`; // retina#62: Digest realm="Login to 4K01FD2PAJ6E3FF"
     case 'axis': return `AXIS_${d.serial.toUpperCase()}`;
@@ -55,10 +55,11 @@ export function rtspRealm(d: SimDevice): string {
 
 const hex32 = () => crypto.randomBytes(16).toString('hex');
 const md5 = (s: string) => crypto.createHash('md5').update(s).digest('hex');
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Hikvision's RTSP Date, two spaces and all: "Date:  Sat, Apr 25 2026 00:05:48 GMT" (go2rtc#2232). */
-const hikDate = (t = new Date()) => ` ${DAYS[t.getUTCDay()]}, ${MONTHS[t.getUTCMonth()]} ${String(t.getUTCDate()).padStart(2, '0')} ${t.getUTCFullYear()} ${t.toISOString().slice(11, 19)} GMT`;
+function hikDate(t = new Date()): string {
+  const [day, date, month, year, time] = t.toUTCString().split(' '); // "Sat, 25 Apr 2026 00:05:48 GMT"
+  return ` ${day} ${month} ${date} ${year} ${time} GMT`;
+}
 
 /** Whether an Authorization header (Basic, or Digest per RFC 2617 with or without qop) carries the login. */
 export function authorized(header: string | undefined, method: string, creds: Credentials): boolean {

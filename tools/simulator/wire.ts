@@ -110,7 +110,6 @@ const REASONS: Record<number, string> = {
 /** How one family's web server writes an answer. */
 interface HttpStyle {
   version: '1.0' | '1.1';
-  reason?: (status: number) => string;
   /** Keeps the connection for another request when the client asks for it (HTTP/1.1 servers only). */
   keepAlive: boolean;
   /** The header block in this server's order and casing. */
@@ -253,7 +252,7 @@ export function serialize(d: SimDevice, req: WireRequest | null, a: Answer, opts
   const extra = (a.headers ?? []).filter(([n]) => n.toLowerCase() !== 'content-type');
   let headers = style.headers({ status: a.status, server: d.httpServer, length: body.length, type, extra, keepAlive });
   if (opts.streamed) headers = headers.filter(([n]) => n.toLowerCase() !== 'content-length');
-  const reason = style.reason?.(a.status) ?? REASONS[a.status] ?? 'Unknown';
+  const reason = REASONS[a.status] ?? 'Unknown';
   const head = `HTTP/${style.version} ${a.status} ${reason}\r\n${[...headers, ...(opts.extraHeaders ?? [])].map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
   const withBody = req?.method === 'HEAD' || opts.streamed ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
   return { bytes: withBody, keepAlive };
