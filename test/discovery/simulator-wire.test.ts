@@ -82,6 +82,27 @@ describe('simulated devices on the wire', () => {
     expect(two.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
   });
 
+  it('answers ONVIF through the make\'s own HTTP style, whether the request body is sized or chunked', async () => {
+    const envelope = '<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
+      + '<GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>';
+    const hik = dev.get('hikvision')!;
+    const sized = await raw(hik.address, 80, `POST /onvif/device_service HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: ${envelope.length}\r\n\r\n${envelope}`);
+    expect(sized).toMatch(/^HTTP\/1\.0 200 OK\r\nDate: [^\r]+\r\nServer: App-webs\/\r\n[\s\S]*GetSystemDateAndTimeResponse/);
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: dev.get('axis')!.address, port: 80, method: 'POST', path: '/onvif/device_service', agent: false,
+        headers: { 'Content-Type': 'application/soap+xml' } }, (res) => {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write(envelope.slice(0, 40)); // no Content-Length: Node sends the body chunked
+      req.end(envelope.slice(40));
+    });
+    expect(chunked.status).toBe(200);
+    expect(chunked.body).toContain('GetSystemDateAndTimeResponse');
+  });
+
   it('challenges with each make\'s realm and scheme', async () => {
     const realmOf = async (make: Make) => {
       const d = dev.get(make)!;

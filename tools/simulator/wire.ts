@@ -35,7 +35,7 @@ export interface Answer {
 /** Reads requests off a connection one at a time; a head over 16 KiB or a body over 256 KiB ends the connection. */
 export function readRequests(socket: Duplex, onRequest: (r: WireRequest | null, next: () => void) => void): void {
   let buf: Buffer = Buffer.alloc(0);
-  let waiting: { head: Omit<WireRequest, 'body'>; length: number } | null = null;
+  let waiting: { head: Omit<WireRequest, 'body'>; length: number | 'chunked' } | null = null;
   let busy = false;
   const pump = () => {
     while (!busy) {
@@ -54,15 +54,24 @@ export function readRequests(socket: Duplex, onRequest: (r: WireRequest | null, 
         const head = parseHead(buf.subarray(0, end).toString('latin1'));
         buf = buf.subarray(end + 4);
         if (!head) { busy = true; onRequest(null, next); return; }
+        const chunked = /chunked/i.test(head.headers['transfer-encoding'] ?? '');
         const length = Number(head.headers['content-length'] ?? 0);
-        if (!Number.isInteger(length) || length < 0 || length > MAX_REQUEST_BODY || head.headers['transfer-encoding']) {
-          busy = true; onRequest(null, next); return; // chunked uploads: no camera client sends them to a device
-        }
-        waiting = { head, length };
+        if (!chunked && (!Number.isInteger(length) || length < 0 || length > MAX_REQUEST_BODY)) { busy = true; onRequest(null, next); return; }
+        waiting = { head, length: chunked ? 'chunked' : length };
       }
-      if (buf.length < waiting.length) return;
-      const request: WireRequest = { ...waiting.head, body: buf.subarray(0, waiting.length) };
-      buf = buf.subarray(waiting.length);
+      let body: Buffer;
+      if (waiting.length === 'chunked') {
+        const decoded = dechunk(buf);
+        if (decoded === 'bad') { busy = true; waiting = null; buf = Buffer.alloc(0); onRequest(null, next); return; }
+        if (!decoded) return;
+        body = decoded.body;
+        buf = buf.subarray(decoded.used);
+      } else {
+        if (buf.length < waiting.length) return;
+        body = buf.subarray(0, waiting.length);
+        buf = buf.subarray(waiting.length);
+      }
+      const request: WireRequest = { ...waiting.head, body };
       waiting = null;
       busy = true;
       onRequest(request, next);
@@ -70,7 +79,33 @@ export function readRequests(socket: Duplex, onRequest: (r: WireRequest | null, 
   };
   // The next request (keep-alive) is read only once the answer to this one is written.
   const next = () => { busy = false; pump(); };
-  socket.on('data', (chunk: Buffer) => { buf = buf.length ? Buffer.concat([buf, chunk]) : chunk; pump(); });
+  socket.on('data', (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    if (buf.length > MAX_REQUEST_HEAD + MAX_REQUEST_BODY) { socket.destroy(); buf = Buffer.alloc(0); return; } // a flood, not requests
+    pump();
+  });
+}
+
+/** A chunked body (RFC 9112 §7.1): the body and the bytes it took, null while incomplete, 'bad' when malformed or too big. */
+function dechunk(buf: Buffer): { body: Buffer; used: number } | null | 'bad' {
+  const parts: Buffer[] = [];
+  let at = 0;
+  let size = 0;
+  for (;;) {
+    const eol = buf.indexOf('\r\n', at);
+    if (eol < 0) return buf.length - at > 1024 ? 'bad' : null;
+    const n = parseInt(buf.subarray(at, eol).toString('latin1').split(';')[0], 16);
+    if (!Number.isInteger(n) || n < 0) return 'bad';
+    if (n === 0) {
+      const end = buf.indexOf('\r\n\r\n', eol);
+      return end < 0 ? null : { body: Buffer.concat(parts), used: end + 4 };
+    }
+    size += n;
+    if (size > MAX_REQUEST_BODY) return 'bad';
+    if (buf.length < eol + 2 + n + 2) return null;
+    parts.push(buf.subarray(eol + 2, eol + 2 + n));
+    at = eol + 2 + n + 2;
+  }
 }
 
 function parseHead(text: string): Omit<WireRequest, 'body'> | null {
