@@ -1,5 +1,5 @@
 // The simulated fleet judged by ONVIF clients we did not write: the npm packages `onvif` (Cam.connect()) and
-// `node-onvif` (OnvifDevice.init()) run their normal connect sequences against a 20-device fleet on 127.46.0.0/24 and
+// `node-onvif` (OnvifDevice.init()) run their normal connect sequences against a 24-device fleet on 127.46.0.0/24 and
 // must read a stream URI and a snapshot URI from (nearly) every normally behaving ONVIF device; wrong passwords are
 // refused as the real makes refuse them; misbehaving devices stay misbehaving; and each library's own WS-Discovery
 // parser reads the simulator's ProbeMatch (multicast only inside a network namespace this test creates).
@@ -22,7 +22,8 @@ const nodeOnvifSoap = require('node-onvif/lib/modules/soap.js') as { parse: (xml
 // Misbehaving devices fall on every 4th address (slow, stall, silent, malformed, entity-bomb); those addresses get
 // makes that also appear elsewhere, so every ONVIF make has a normally behaving device too.
 const MAKE_ORDER: Make[] = ['hikvision', 'dahua', 'axis', 'hikvision', 'uniview', 'hanwha', 'bosch', 'dahua', 'generic', 'hikvision-lts',
-  'hikvision-annke', 'axis', 'dahua-lorex', 'dahua-amcrest', 'xiongmai', 'hikvision', 'hikvision-nvr', 'dahua-nvr', 'dahua-honeywell', 'dahua'];
+  'hikvision-annke', 'axis', 'dahua-lorex', 'dahua-amcrest', 'xiongmai', 'hikvision', 'hikvision-nvr', 'dahua-nvr', 'dahua-honeywell', 'dahua',
+  'hikvision-dvr', 'avigilon', 'bosch', 'uniview'];
 const { username, password } = DEFAULT_CREDENTIALS;
 
 interface Outcome { stream?: string; snapshot?: string; error?: string }
@@ -73,13 +74,13 @@ function jpegSize(b: Buffer): { width: number; height: number } | null {
   return null;
 }
 
-describe('ONVIF clients we did not write, against a 20-device simulated fleet', () => {
+describe('ONVIF clients we did not write, against a 24-device simulated fleet', () => {
   let fleet: SimDevice[];
   let sim: Simulator;
   let normal: SimDevice[];
 
   beforeAll(async () => {
-    fleet = generateFleet({ devices: 20, base: '127.46.0.1', seed: 12, misbehaving: 0.25, makes: MAKE_ORDER });
+    fleet = generateFleet({ devices: MAKE_ORDER.length, base: '127.46.0.1', seed: 12, misbehaving: 5 / MAKE_ORDER.length, makes: MAKE_ORDER });
     sim = await startSimulator(fleet, { credentials: DEFAULT_CREDENTIALS });
     normal = fleet.filter((d) => d.onvif && d.behaviour === 'normal');
   });

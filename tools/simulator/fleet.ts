@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { catalogueRuntime } from '../../src/catalog/index';
 import { buildOuiIndex } from '../../src/catalog/oui';
+import { rtspRealm } from './rtsp';
 
 export const BEHAVIOURS = [
   'normal',
@@ -22,6 +23,8 @@ export const MAKES = [
   'hikvision', 'hikvision-nvr', 'hikvision-lts', 'hikvision-annke',
   'dahua', 'dahua-nvr', 'dahua-honeywell', 'dahua-lorex', 'dahua-amcrest',
   'uniview', 'axis', 'hanwha', 'bosch', 'xiongmai', 'generic',
+  // Families nmap -sV has a signature for: a Hikvision Turbo HD DVR (DVRDVS-Webs) and Avigilon (AvigilonOnvifNvt RTSP).
+  'hikvision-dvr', 'avigilon',
 ] as const;
 export type Make = (typeof MAKES)[number];
 
@@ -42,8 +45,8 @@ export interface SimDevice {
   /** A web UI that answers 200 to every path (common on cheap devices): paths then prove nothing. */
   catchAll: boolean;
   rtspServer: string | null;
-  /** WWW-Authenticate realm of the RTSP server (Dahua: "Login to <serial>"). */
-  rtspRealm: string | null;
+  /** WWW-Authenticate realm of the RTSP server (Dahua: "Login to <serial>"); see rtsp.ts. */
+  rtspRealm: string;
   https: boolean;
   vendorPort: number | null;
   /** Whether ONVIF GetDeviceInformation / GetNetworkInterfaces need a WS-UsernameToken digest. */
@@ -122,22 +125,32 @@ const dahuaPaths = (): Record<string, PathAnswer> => ({
 
 /** One device of the given make, at an address, with a behaviour. */
 export function makeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): SimDevice {
-  const base = { address, make, behaviour, catchAll: false, rtspRealm: null, https: r() < 0.5, onvif: true, slowMs: 600 };
+  const d = describeDevice(make, address, behaviour, r) as SimDevice;
+  d.rtspRealm = rtspRealm(d);
+  return d;
+}
+
+function describeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): Omit<SimDevice, 'rtspRealm'> {
+  const base = { address, make, behaviour, catchAll: false, https: r() < 0.5, onvif: true, slowMs: 600 };
   const year = 2018 + Math.floor(r() * 6);
   switch (make) {
-    case 'hikvision': case 'hikvision-nvr': case 'hikvision-lts': case 'hikvision-annke': {
+    case 'hikvision': case 'hikvision-nvr': case 'hikvision-lts': case 'hikvision-annke': case 'hikvision-dvr': {
       const mac = macFor(r, 'hikvision');
       const nvr = make === 'hikvision-nvr';
+      const dvr = make === 'hikvision-dvr';
       const [label, manufacturer, model] = make === 'hikvision-lts' ? ['LTS', 'LTS', pick(r, ['CMIP3C42W-28M', 'CMIP7442W-28SR'])]
         : make === 'hikvision-annke' ? ['Annke', 'ANNKE', pick(r, ['I91BN', 'C800'])]
         : nvr ? ['Hikvision', 'HIKVISION', pick(r, ['DS-7616NI-K2', 'DS-7732NI-I4', 'DS-9632NI-I8'])]
+        : dvr ? ['Hikvision', 'HIKVISION', pick(r, ['DS-7208HQHI-K1', 'DS-7216HUHI-K2'])]
         : ['Hikvision', 'HIKVISION', pick(r, ['DS-2CD2143G2-I', 'DS-2CD2T47G2-L', 'DS-2DE4425IW-DE'])];
       const firmware = `V${pick(r, ['5.7.3', '5.5.800', '4.30.085'])} build ${String(year % 100).padStart(2, '0')}${digits(r, 4)}`;
       const serial = `${model}${year}0314AAWR${hex(r, 9)}`; // Hikvision serials embed model and date, relabels too
       return {
         ...base, expectedOrigin: 'hikvision', label, manufacturer, model, firmware, serial, hardwareId: '88', mac,
-        httpServer: nvr ? 'DNVRS-Webs' : 'App-webs/', httpTitle: '', paths: hikPaths(model, serial, firmware, mac, r() < 0.3),
-        rtspServer: 'Hikvision-Webs', vendorPort: 8000, onvifAuth: true,
+        // LTS sells Hikvision's older firmware line, whose web server still says "Hikvision-Webs".
+        httpServer: nvr ? 'DNVRS-Webs' : dvr ? 'DVRDVS-Webs' : make === 'hikvision-lts' ? 'Hikvision-Webs' : 'App-webs/', httpTitle: '',
+        paths: hikPaths(model, serial, firmware, mac, r() < 0.3),
+        rtspServer: null, vendorPort: 8000, onvifAuth: true, // Hikvision's RTSP answers carry no Server header (nmap, go2rtc#2232)
         // Hikvision's WS-Discovery endpoint UUID ends in the device MAC.
         endpoint: uuid(r, mac.replace(/:/g, '').toLowerCase()), scopes: onvifScopes(manufacturer, model, mac),
       };
@@ -153,7 +166,7 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
       return {
         ...base, expectedOrigin: 'dahua', label, manufacturer, model, serial, hardwareId: '1.00', mac,
         firmware: `2.${pick(r, ['800', '622'])}.0000000.${Math.floor(r() * 40)}.R, Build Date: ${year}-07-21`,
-        httpServer: null, httpTitle: 'WEB SERVICE', paths: dahuaPaths(), rtspServer: 'Dahua Rtsp Server', rtspRealm: `Login to ${serial}`,
+        httpServer: null, httpTitle: 'WEB SERVICE', paths: dahuaPaths(), rtspServer: 'Dahua Rtsp Server',
         vendorPort: 37777, onvifAuth: true, endpoint: uuid(r), scopes: onvifScopes(manufacturer, model, mac),
       };
     }
@@ -171,7 +184,7 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
       const model = pick(r, ['P3245-LVE', 'Q6135-LE', 'M3106-L Mk II']);
       return {
         ...base, expectedOrigin: 'axis', label: 'Axis', manufacturer: 'AXIS', model: `AXIS ${model}`, firmware: pick(r, ['10.12.114', '9.80.3.8']),
-        serial: mac.replace(/:/g, ''), hardwareId: hex(r, 3), mac, httpServer: 'Apache', httpTitle: 'AXIS',
+        serial: mac.replace(/:/g, ''), hardwareId: hex(r, 3), mac, httpServer: 'Apache/2.4.27 (Unix) OpenSSL/1.0.2k', httpTitle: 'AXIS', // node-onvif#40
         paths: { '/axis-cgi/param.cgi': { status: 401 } }, rtspServer: null, vendorPort: null, onvifAuth: false,
         endpoint: uuid(r), scopes: onvifScopes('AXIS', model, null),
       };
@@ -203,6 +216,16 @@ export function makeDevice(make: Make, address: string, behaviour: Behaviour, r:
         serial: hex(r, 16), hardwareId: '', mac: macFor(r, null), httpServer: 'uc-httpd 1.0.0', httpTitle: 'NETSurveillance WEB',
         paths: {}, rtspServer: 'H264DVR 1.0', vendorPort: 34567, onvifAuth: false, onvif: false, https: false,
         endpoint: uuid(r), scopes: [],
+      };
+    }
+    case 'avigilon': {
+      const mac = macFor(r, 'avigilon');
+      const model = pick(r, ['2.0C-H5A-BO1-IR', '8.0C-H5A-BO2-IR', '3.0C-H5SL-D1']);
+      return {
+        ...base, expectedOrigin: 'avigilon', label: 'Avigilon', manufacturer: 'Avigilon', model, firmware: '4.12.0.52',
+        serial: digits(r, 10), hardwareId: 'H5A', mac, httpServer: null, httpTitle: 'Avigilon', paths: {},
+        rtspServer: 'AvigilonOnvifNvt/2.6.0.130', // recog rtsp_servers.xml example
+        vendorPort: null, onvifAuth: false, endpoint: uuid(r), scopes: onvifScopes('Avigilon', model, mac),
       };
     }
     case 'generic': {

@@ -71,7 +71,7 @@ const unesc = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').repla
 
 // ---- what each make offers -------------------------------------------------------------------------------------
 
-type Family = 'hikvision' | 'dahua' | 'uniview' | 'axis' | 'hanwha' | 'bosch' | 'generic';
+type Family = 'hikvision' | 'dahua' | 'uniview' | 'axis' | 'hanwha' | 'bosch' | 'avigilon' | 'generic';
 type Service = 'device' | 'media' | 'media2' | 'events' | 'ptz';
 
 const family = (d: SimDevice): Family => (d.make.startsWith('hikvision') ? 'hikvision' : d.make.startsWith('dahua') ? 'dahua' : d.make as Family);
@@ -84,6 +84,7 @@ const SERVICE_PATHS: Record<Family, Record<Service, string>> = {
   uniview: { device: '/onvif/device_service', media: '/onvif/media_service', media2: '/onvif/media2_service', events: '/onvif/event_service', ptz: '/onvif/ptz_service' },
   hanwha: { device: '/onvif/device_service', media: '/onvif/media_service', media2: '/onvif/media2_service', events: '/onvif/event_service', ptz: '/onvif/ptz_service' },
   bosch: { device: '/onvif/device_service', media: '/onvif/media_service', media2: '/onvif/media2_service', events: '/onvif/event_service', ptz: '/onvif/ptz_service' },
+  avigilon: { device: '/onvif/device_service', media: '/onvif/media_service', media2: '/onvif/media2_service', events: '/onvif/event_service', ptz: '/onvif/ptz_service' },
   generic: { device: '/onvif/device_service', media: '/onvif/media_service', media2: '/onvif/media2_service', events: '/onvif/event_service', ptz: '/onvif/ptz_service' },
 };
 
@@ -104,7 +105,7 @@ interface Profile { token: string; name: string; width: number; height: number; 
 function profiles(d: SimDevice): Profile[] {
   const tokens: Record<Family, [string, string]> = {
     hikvision: ['Profile_1', 'Profile_2'], dahua: ['MediaProfile000', 'MediaProfile001'], axis: ['profile_1_h264', 'profile_2_h264'],
-    uniview: ['media_profile1', 'media_profile2'], hanwha: ['ProfileToken2', 'ProfileToken3'], bosch: ['0', '1'], generic: ['PROFILE_000', 'PROFILE_001'],
+    uniview: ['media_profile1', 'media_profile2'], hanwha: ['ProfileToken2', 'ProfileToken3'], bosch: ['0', '1'], avigilon: ['DefaultPrimary', 'DefaultSecondary'], generic: ['PROFILE_000', 'PROFILE_001'],
   };
   const [main, sub] = tokens[family(d)];
   return [
@@ -123,6 +124,7 @@ export function streamPath(d: SimDevice, index: number): string {
     case 'uniview': return `/media/video${n}`;
     case 'hanwha': return `/profile${n + 1}/media.smp`;
     case 'bosch': return `/rtsp_tunnel?h26x=4&line=1&inst=${n}`;
+    case 'avigilon': return index === 0 ? '/defaultPrimary?streamType=u' : '/defaultSecondary?streamType=u';
     case 'generic': return `/stream${n}`;
   }
 }
@@ -142,6 +144,7 @@ export function snapshotPath(d: SimDevice, index: number): string {
     case 'uniview': return `/images/snapshot${n}.jpg`;
     case 'hanwha': return `/stw-cgi/video.cgi?msubmenu=snapshot&action=view&Profile=${n + 1}`;
     case 'bosch': return `/snap.jpg?JpegCam=${n}`;
+    case 'avigilon': return `/media/still.jpg?stream=${index}`;
     case 'generic': return `/snapshot${n}.jpg`;
   }
 }

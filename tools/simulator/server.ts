@@ -1,16 +1,20 @@
 // Serves a simulated fleet: every device on its own loopback address (Linux routes all of 127.0.0.0/8 to lo, so
 // 127.1.2.3 binds without setup) with its web UI (HTTP, and HTTPS for some), ONVIF device service, RTSP, vendor port
 // and a WS-Discovery responder on UDP 3702 — each behaving as its make does, or as badly as configured.
-// Node cannot listen on a whole /8, so there is one listener per address and port; the HTTP(S) parsing is shared
-// (listeners hand their connections to one http.Server), which keeps 2,000 devices in one process cheap.
+// Node cannot listen on a whole /8, so there is one listener per address and port, all in one process.
+// What goes on the wire is each make's own (wire.ts: HTTP status line, header order, realms; rtsp.ts: RTSP; certs.ts:
+// TLS certificates; favicon.ts: icons), so tools that fingerprint servers (nmap -sV) see what real devices send.
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { certificateStore } from './certs';
+import { faviconFor } from './favicon';
 import { devicePorts, type SimDevice } from './fleet';
 import { answerOnvif, answerProbe, isOnvifPath } from './onvif';
+import { serveRtsp } from './rtsp';
+import { httpChallenge, readRequests, serialize, type Answer, type WireRequest } from './wire';
 
 export interface SimulatorOptions {
   /** The login devices that want ONVIF authentication accept (WS-UsernameToken PasswordDigest). */
@@ -33,6 +37,47 @@ const CERT_DIR = new URL('./certs/', import.meta.url);
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
+// ---- the web UI ------------------------------------------------------------------------------------------------
+
+const HTML = 'text/html';
+
+/** Hikvision's index page sends the browser on to the login page by script (so nmap sees the 200 answer). */
+const HIK_INDEX = '<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
+  + '<meta http-equiv="Pragma" content="no-cache">\n</head>\n<body>\n<script>\nlocation.href = "/doc/page/login.asp?_" + Date.now();\n</script>\n</body>\n</html>\n';
+
+/** The root page as the make's web UI serves it. */
+function rootPage(d: SimDevice): Answer {
+  if (d.make.startsWith('hikvision')) {
+    // DNVRS-Webs sends an ETag with static pages (nmap: `ETag: "[a-f\d-]+"`).
+    const etag: [string, string][] = d.httpServer === 'DNVRS-Webs' ? [['ETag', `"${crypto.createHash('md5').update(d.serial).digest('hex').slice(0, 8)}-${HIK_INDEX.length.toString(16)}"`]] : [];
+    return { status: 200, headers: [['Content-Type', HTML], ...etag], body: HIK_INDEX };
+  }
+  if (d.make.startsWith('dahua')) {
+    // nmap: a UTF-8 byte order mark, then `<!DOCTYPE html>\r\n<html> *\r\n *<head>\r\n *<title>` (Dahua webcam httpd).
+    return { status: 200, headers: [['Content-Type', HTML]], body: `\ufeff<!DOCTYPE html>\r\n<html>\r\n<head>\r\n<title>${esc(d.httpTitle)}</title>\r\n`
+      + '<meta http-equiv="X-UA-Compatible" content="IE=edge">\r\n</head>\r\n<body>\r\n<div id="login"></div>\r\n</body>\r\n</html>\r\n' };
+  }
+  return { status: 200, headers: [['Content-Type', `${HTML}; charset=utf-8`]],
+    body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(d.httpTitle)}</title><link rel="icon" href="/favicon.ico"></head><body><div id="app"></div></body></html>` };
+}
+
+/** Any non-ONVIF web request: the root page, the favicon, the vendor paths, 401s with the make's challenge, 404s. */
+export function webAnswer(d: SimDevice, req: WireRequest): Answer {
+  if (!/^HTTP\/1\.[01]$/.test(req.protocol)) return { status: 400, headers: [['Content-Type', HTML]], body: '<html><body>400 Bad Request</body></html>' };
+  if (!['GET', 'HEAD', 'POST'].includes(req.method)) {
+    return { status: req.method === 'OPTIONS' ? 405 : 501, headers: [['Content-Type', HTML], ['Allow', 'GET, HEAD, POST']], body: '' };
+  }
+  if (req.path === '/') return rootPage(d);
+  if (req.path === '/favicon.ico') return { status: 200, headers: [['Content-Type', 'image/x-icon']], body: faviconFor(d) };
+  const answer = d.paths[req.path];
+  if (answer) {
+    if (answer.status === 401) return { status: 401, headers: [['Content-Type', HTML], ['WWW-Authenticate', httpChallenge(d)]], body: '<html><body>401 Unauthorized</body></html>' };
+    return { status: answer.status, headers: [['Content-Type', answer.contentType ?? HTML]], body: answer.body ?? '' };
+  }
+  if (d.catchAll) return { status: 200, headers: [['Content-Type', HTML]], body: `<html><head><title>${esc(d.httpTitle)}</title></head><body></body></html>` };
+  return { status: 404, headers: [['Content-Type', HTML]], body: '<html><body>404 Not Found</body></html>' };
+}
+
 // ---- the servers ----------------------------------------------------------------------------------------------
 
 export async function startSimulator(devices: SimDevice[], o: SimulatorOptions = {}): Promise<Simulator> {
@@ -45,92 +90,43 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
 
   const later = (d: SimDevice, fn: () => void) => { if (d.behaviour === 'slow') setTimeout(fn, d.slowMs); else fn(); };
 
-  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    stats.httpRequests++;
-    const d = byAddress.get(req.socket.localAddress?.replace(/^::ffff:/, '') ?? '');
-    if (!d) { res.destroy(); return; }
-    if (d.behaviour === 'endless-body') {
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      const chunk = Buffer.alloc(16 * 1024, 'A');
-      const pump = () => { while (!res.destroyed && res.write(chunk)); };
-      res.on('drain', pump);
-      pump();
-      return;
-    }
-    if (d.behaviour === 'huge-headers') {
-      const headers: Record<string, string> = {};
-      for (let i = 0; i < 100; i++) headers[`X-Padding-${i}`] = 'x'.repeat(1000);
-      res.writeHead(200, headers);
-      res.end('ok');
-      return;
-    }
-    if (d.httpServer) res.setHeader('Server', d.httpServer);
-    const url = new URL(req.url ?? '/', 'http://device');
-    if (isOnvifPath(d, req.url ?? '/')) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => { size += c.length; if (size <= 64 * 1024) chunks.push(c); });
-      req.on('end', () => later(d, () => {
-        stats.soapRequests++;
-        const a = answerOnvif(d, { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) }, creds)!;
-        const byName = new Map<string, string[]>();
-        for (const [name, value] of a.headers) byName.set(name, [...(byName.get(name) ?? []), value]);
-        for (const [name, values] of byName) res.setHeader(name, values.length > 1 ? values : values[0]);
-        res.writeHead(a.status);
-        res.end(a.body);
-      }));
-      return;
-    }
-    later(d, () => {
-      if (url.pathname === '/') {
-        if (d.make.startsWith('hikvision')) { res.writeHead(302, { Location: '/doc/page/login.asp' }); res.end(); return; }
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(d.httpTitle)}</title></head><body><div id="app"></div></body></html>`);
+  const certFor = certificateStore(new URL('key.pem', CERT_DIR));
+
+  /** One web connection (plain or inside TLS): requests in, the make's answer bytes out. */
+  const serveWeb = (d: SimDevice, socket: Duplex) => {
+    readRequests(socket, (req, next) => {
+      stats.httpRequests++;
+      if (socket.destroyed) return;
+      if (d.behaviour === 'endless-body') {
+        socket.write(serialize(d, req, { status: 200, headers: [['Content-Type', 'text/html']] }, { streamed: true }).bytes);
+        const chunk = Buffer.alloc(16 * 1024, 'A');
+        const pump = () => { while (!socket.destroyed && socket.write(chunk)); };
+        socket.on('drain', pump);
+        pump();
         return;
       }
-      const answer = d.paths[url.pathname];
-      if (answer) {
-        res.writeHead(answer.status, answer.status === 401
-          ? { 'WWW-Authenticate': `Digest realm="${d.make.startsWith('dahua') ? `Login to ${d.serial}` : 'IP Camera'}", nonce="${crypto.randomBytes(8).toString('hex')}", qop="auth"` }
-          : { 'Content-Type': answer.contentType ?? 'text/html' });
-        res.end(answer.body ?? '');
-      } else if (d.catchAll) {
-        res.writeHead(200, { 'Content-Type': 'text/html' });
-        res.end(`<html><head><title>${esc(d.httpTitle)}</title></head><body></body></html>`);
-      } else {
-        res.writeHead(404, { 'Content-Type': 'text/html' });
-        res.end('<html><body>404 Not Found</body></html>');
+      const finish = (a: Answer, extraHeaders?: [string, string][]) => {
+        if (socket.destroyed) return;
+        const { bytes, keepAlive } = serialize(d, req, a, { extraHeaders });
+        socket.write(bytes);
+        if (keepAlive) next(); else socket.end();
+      };
+      if (!req) { finish({ status: 400, headers: [['Content-Type', 'text/html']], body: '<html><body>400 Bad Request</body></html>' }); return; }
+      if (d.behaviour === 'huge-headers') {
+        finish({ status: 200, headers: [['Content-Type', 'text/plain']], body: 'ok' }, Array.from({ length: 100 }, (_, i) => [`X-Padding-${i}`, 'x'.repeat(1000)]));
+        return;
       }
+      later(d, () => finish(isOnvifPath(d, req.target) ? onvifAnswer(d, req) : webAnswer(d, req)));
     });
   };
 
-  const httpServer = http.createServer({ requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 2000 }, handle);
-  const tls = { key: fs.readFileSync(new URL('key.pem', CERT_DIR)), cert: fs.readFileSync(new URL('cert.pem', CERT_DIR)) };
-  const httpsServer = https.createServer({ ...tls, requestTimeout: 0, headersTimeout: 20_000, keepAliveTimeout: 2000 }, handle);
-  httpServer.on('clientError', (_e, s) => s.destroy());
-  httpsServer.on('clientError', (_e, s) => s.destroy());
-  httpsServer.on('tlsClientError', () => {});
-
-  const rtsp = (d: SimDevice, socket: net.Socket) => {
-    let buf = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.length > 16 * 1024) { socket.destroy(); return; }
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.slice(0, end);
-      buf = buf.slice(end + 4);
-      stats.rtspRequests++;
-      const cseq = /^CSeq:\s*(\d+)/mi.exec(head)?.[1] ?? '1';
-      const server = d.rtspServer ? `Server: ${d.rtspServer}\r\n` : '';
-      later(d, () => {
-        if (socket.destroyed) return;
-        socket.write(d.rtspRealm
-          ? `RTSP/1.0 401 Unauthorized\r\nCSeq: ${cseq}\r\n${server}WWW-Authenticate: Digest realm="${d.rtspRealm}", nonce="${crypto.randomBytes(8).toString('hex')}"\r\n\r\n`
-          : `RTSP/1.0 200 OK\r\nCSeq: ${cseq}\r\n${server}Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER\r\n\r\n`);
-      });
-    });
+  /**
+   * ONVIF (SOAP on /onvif/*): the one place the web transport hands a request to the ONVIF services; the answer goes
+   * out through the make's own HTTP style like any other.
+   */
+  const onvifAnswer = (d: SimDevice, req: WireRequest): Answer => {
+    stats.soapRequests++;
+    return answerOnvif(d, { method: req.method, path: req.target, headers: req.headers, body: req.body }, creds)!;
   };
 
   const accept = (d: SimDevice, port: number) => (socket: net.Socket) => {
@@ -143,9 +139,14 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
     const web = port === 80 || port === 443;
     if (web && d.behaviour === 'reset') { socket.resetAndDestroy(); return; }
     if (d.behaviour === 'silent' || (d.behaviour === 'stall' && (web || port === 554))) return; // accept, say nothing
-    if (port === 80) httpServer.emit('connection', socket);
-    else if (port === 443) httpsServer.emit('connection', socket);
-    else if (port === 554) rtsp(d, socket);
+    if (port === 80) serveWeb(d, socket);
+    else if (port === 443) {
+      let secureContext: tls.SecureContext;
+      try { secureContext = certFor(d); } catch { socket.destroy(); return; } // no certificate, no TLS (never a crash)
+      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
+      secure.on('error', () => socket.destroy());
+      serveWeb(d, secure);
+    } else if (port === 554) serveRtsp(d, socket, creds, { later: (fn) => later(d, fn), onRequest: () => { stats.rtspRequests++; } });
     // vendor ports (8000, 37777, 34567): accept and wait for the client
   };
 
