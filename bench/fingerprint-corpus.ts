@@ -36,7 +36,7 @@ const MAKERS: Record<string, { country: string }> = {
   trendnet: { country: 'US' }, 'eagle-eye': { country: 'US' }, 'digital-watchdog': { country: 'US' }, flir: { country: 'US' },
   vbrick: { country: 'US' }, 'mango-dsp': { country: 'US' }, vaddio: { country: 'US' }, exacq: { country: 'US' }, 'american-dynamics': { country: 'US' }, dvtel: { country: 'US' }, speco: { country: 'US' },
   avigilon: { country: 'CA' }, genetec: { country: 'CA' }, aimetis: { country: 'CA' },
-  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, geutebruck: { country: 'DE' }, devline: { country: 'RU' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' }, atis: { country: 'UA' },
+  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, geutebruck: { country: 'DE' }, devline: { country: 'RU' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' },
 };
 
 interface Expect { origin: string | null; nilSubject: boolean | null; clear: boolean; note?: string }
@@ -247,7 +247,8 @@ const NMAP: NmapEntry[] = [
   [12117, unclear('RTSP method list (nmap: Avtech)')], [11358, unclear('HTTP 401 on the RTSP port (nmap: Avtech)')],
   [1416, clear('geovision')], [5165, clear('geovision')], [5537, clear('geovision')], [7430, clear('geovision')],
   [5536, unclear('short binary answer (nmap: Geovision)')], [5145, unclear('RTSP 400 (nmap: Geovision)')],
-  [9109, clear('vivotek')], [9110, clear('vivotek')],
+  [9109, unclear('Server "Wireless Network Camera with Pan/Tilt" (nmap: Vivotek): the same descriptive family as "Network Camera" and "Wireless Network Camera", which nmap also gives to a LevelOne WCS-2030 (line 8544)')],
+  [9110, unclear('Server "Network Camera with Pan/Tilt" (nmap: Vivotek): the same descriptive family as "Network Camera" and "Wireless Network Camera", which nmap also gives to a LevelOne WCS-2030 (line 8544)')],
   [9112, clear('vivotek')],
   [9111, unclear('Server "Network Camera" (nmap: Vivotek)')], [7941, unclear('realm "Network Camera" (nmap: Vivotek)')],
   [1009, unclear('"Network Camera FTP Server" (nmap: Vivotek)')], [4297, unclear('"Network Camera telnet daemon" (nmap: Vivotek)')],
@@ -267,7 +268,7 @@ const NMAP: NmapEntry[] = [
   [13751, clear('digital-watchdog')], [10350, clear('sentry360')], [12139, clear('siqura', 'Optelecom-NKF became Siqura')],
   [16558, clear('ubiquiti'), [], { port: 10001 }], [16559, clear('ubiquiti'), [], { port: 10001 }], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
   [8284, clear('iss')], [4657, clear('dvtel'), ['DVT-9540', '3.2.1'], { variants: [['DVT-9520', '3.1.0']] }], [1285, clear('icatch')], [2897, clear('rifatron')],
-  [8678, clear('vbrick')], [8589, clear('atis')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
+  [8678, clear('vbrick')], [8589, unclear('realm "Atis Web-Server Autentica(ção)" (nmap: Atis surveillance camera) names a brand in Portuguese on a Delphi (Indy) server: which company "Atis" is, and who made the camera, is not shown')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
   [2131, clear('nuuo')], [10670, clear('devline')], [14365, clear('geutebruck')], [9328, clear('mango-dsp')], [12124, clear('mango-dsp')],
   [4605, unclear('username/password prompt (nmap: Mango DSP)')], [10282, unclear('page script name only (nmap: AirLive)')],
   [11599, unclear('Intel UPnP SDK server string (nmap: Linksys WVC54GC)')], [4776, unclear('"QualityView Ipcam": maker not identifiable')],
