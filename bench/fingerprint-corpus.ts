@@ -30,7 +30,7 @@ const MAKERS: Record<string, { country: string }> = {
   panasonic: { country: 'JP' }, sony: { country: 'JP' }, canon: { country: 'JP' }, jvc: { country: 'JP' },
   hanwha: { country: 'KR' }, truen: { country: 'KR' }, webgate: { country: 'KR' }, rifatron: { country: 'KR' },
   'd-link': { country: 'TW' }, avtech: { country: 'TW' }, geovision: { country: 'TW' }, everfocus: { country: 'TW' },
-  acti: { country: 'TW' }, vivotek: { country: 'TW' }, nuuo: { country: 'TW' }, lilin: { country: 'TW' }, kguard: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
+  acti: { country: 'TW' }, vivotek: { country: 'TW' }, nuuo: { country: 'TW' }, lilin: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
   ubiquiti: { country: 'US' }, pelco: { country: 'US' }, 'arecont-vision': { country: 'US' }, iqinvision: { country: 'US' },
   ivc: { country: 'US' }, sentry360: { country: 'US' }, cisco: { country: 'US' }, grandstream: { country: 'US' },
   trendnet: { country: 'US' }, 'eagle-eye': { country: 'US' }, 'digital-watchdog': { country: 'US' }, flir: { country: 'US' },
@@ -51,6 +51,7 @@ const unclear = (note: string, nilSubject: boolean | null = null): Expect => ({ 
 const HISILICON_SDK = 'HiSilicon (PRC) IP-camera/DVR SDK default, shipped unchanged by many Chinese OEMs: the producer is not shown';
 const SOFTWARE = 'PC/phone webcam or VMS software: no device maker';
 const GENERIC = 'generic string many makers use';
+const KGUARD = 'KGuard-branded DVR (nmap); KGuard is among the 18 brands whose DVRs run Zhuhai RaySharp (PRC) firmware (H.D. Moore, Rapid7, 2013): who made this unit is not shown';
 // "Cross Web Server" is the web server of Shenzhen TVT Digital's DVR firmware: RSA's Rotem Kerner reverse-engineered
 // it (The Security Ledger, 2016-03-23: firmware by TVT, white-labelled by 70+ vendors) and Greenbone's TVT DVR check
 // (gb_tvt_dvr_dir_trav_vuln.nasl) keys on that banner. recog's "sourced from HiSilicon" names the chip, not the maker.
@@ -268,7 +269,7 @@ const NMAP: NmapEntry[] = [
   [13751, clear('digital-watchdog')], [10350, clear('sentry360')], [12139, clear('siqura', 'Optelecom-NKF became Siqura')],
   [16558, clear('ubiquiti'), [], { port: 10001 }], [16559, clear('ubiquiti'), [], { port: 10001 }], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
   [8284, clear('iss')], [4657, clear('dvtel'), ['DVT-9540', '3.2.1'], { variants: [['DVT-9520', '3.1.0']] }], [1285, clear('icatch')], [2897, clear('rifatron')],
-  [8678, clear('vbrick')], [8589, unclear('realm "Atis Web-Server Autentica(ção)" (nmap: Atis surveillance camera) names a brand in Portuguese on a Delphi (Indy) server: which company "Atis" is, and who made the camera, is not shown')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
+  [8678, clear('vbrick')], [8589, unclear('realm "Atis Web-Server Autentica(ção)" (nmap: Atis surveillance camera) names a brand in Portuguese on a Delphi (Indy) server: which company "Atis" is, and who made the camera, is not shown')], [10351, clear('speco')], [1992, unclear(KGUARD)], [8604, unclear(KGUARD)],
   [2131, clear('nuuo')], [10670, clear('devline')], [14365, clear('geutebruck')], [9328, clear('mango-dsp')], [12124, clear('mango-dsp')],
   [4605, unclear('username/password prompt (nmap: Mango DSP)')], [10282, unclear('page script name only (nmap: AirLive)')],
   [11599, unclear('Intel UPnP SDK server string (nmap: Linksys WVC54GC)')], [4776, unclear('"QualityView Ipcam": maker not identifiable')],

@@ -78,7 +78,7 @@ describe('makers outside PRC jurisdiction (other-makers.json)', () => {
 
   it('never lets a device\'s own strings name a seller of relabelled PRC OEM kit', () => {
     // Their kit is built by PRC OEMs: a rule naming the seller would clear PRC-made units. Labels still name them.
-    const sellers = ['swann', 'night-owl', 'intelbras', 'ptzoptics'];
+    const sellers = ['swann', 'night-owl', 'intelbras', 'ptzoptics', 'kguard'];
     const cat = loadCatalogue();
     expect(cat.rules.filter((r) => r.company && sellers.includes(r.company)).map((r) => r.id)).toEqual([]);
     for (const s of sellers) expect(cat.brands.some((b) => b.company === s), s).toBe(true);
