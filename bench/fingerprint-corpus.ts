@@ -24,19 +24,19 @@ const NMAP_REVISION = '38429'; // the $Id of the nmap-service-probes the line nu
 // ---------- makers: country decides PRC National Intelligence Law (PRC-NIL) ----------
 // Relabels resolve to the producer (COMMON slug table): Lorex NR-series, Amcrest and CP Plus run Dahua firmware.
 const MAKERS: Record<string, { country: string }> = {
-  hikvision: { country: 'CN' }, dahua: { country: 'CN' }, xiongmai: { country: 'CN' }, maygion: { country: 'CN' },
+  hikvision: { country: 'CN' }, dahua: { country: 'CN' }, xiongmai: { country: 'CN' }, maygion: { country: 'CN' }, tvt: { country: 'CN' },
   reecam: { country: 'CN' }, 'tp-link': { country: 'CN' },
   axis: { country: 'SE' }, bosch: { country: 'DE' }, mobotix: { country: 'DE' }, convision: { country: 'DE' }, heitel: { country: 'DE' },
   panasonic: { country: 'JP' }, sony: { country: 'JP' }, canon: { country: 'JP' }, jvc: { country: 'JP' },
   hanwha: { country: 'KR' }, truen: { country: 'KR' }, webgate: { country: 'KR' }, rifatron: { country: 'KR' },
   'd-link': { country: 'TW' }, avtech: { country: 'TW' }, geovision: { country: 'TW' }, everfocus: { country: 'TW' },
-  acti: { country: 'TW' }, vivotek: { country: 'TW' }, nuuo: { country: 'TW' }, lilin: { country: 'TW' }, kguard: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
+  acti: { country: 'TW' }, vivotek: { country: 'TW' }, nuuo: { country: 'TW' }, lilin: { country: 'TW' }, icatch: { country: 'TW' }, fuho: { country: 'TW' },
   ubiquiti: { country: 'US' }, pelco: { country: 'US' }, 'arecont-vision': { country: 'US' }, iqinvision: { country: 'US' },
   ivc: { country: 'US' }, sentry360: { country: 'US' }, cisco: { country: 'US' }, grandstream: { country: 'US' },
   trendnet: { country: 'US' }, 'eagle-eye': { country: 'US' }, 'digital-watchdog': { country: 'US' }, flir: { country: 'US' },
-  vbrick: { country: 'US' }, 'mango-dsp': { country: 'US' }, vaddio: { country: 'US' }, exacq: { country: 'US' }, dvtel: { country: 'US' }, speco: { country: 'US' },
+  vbrick: { country: 'US' }, 'mango-dsp': { country: 'US' }, vaddio: { country: 'US' }, exacq: { country: 'US' }, 'american-dynamics': { country: 'US' }, dvtel: { country: 'US' }, speco: { country: 'US' },
   avigilon: { country: 'CA' }, genetec: { country: 'CA' }, aimetis: { country: 'CA' },
-  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, geutebruck: { country: 'DE' }, devline: { country: 'RU' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' }, atis: { country: 'UA' },
+  siqura: { country: 'NL' }, cieffe: { country: 'IT' }, geutebruck: { country: 'DE' }, devline: { country: 'RU' }, 'dedicated-micros': { country: 'GB' }, '2n': { country: 'CZ' }, iss: { country: 'RU' },
 };
 
 interface Expect { origin: string | null; nilSubject: boolean | null; clear: boolean; note?: string }
@@ -51,6 +51,11 @@ const unclear = (note: string, nilSubject: boolean | null = null): Expect => ({ 
 const HISILICON_SDK = 'HiSilicon (PRC) IP-camera/DVR SDK default, shipped unchanged by many Chinese OEMs: the producer is not shown';
 const SOFTWARE = 'PC/phone webcam or VMS software: no device maker';
 const GENERIC = 'generic string many makers use';
+const KGUARD = 'KGuard-branded DVR (nmap); KGuard is among the 18 brands whose DVRs run Zhuhai RaySharp (PRC) firmware (H.D. Moore, Rapid7, 2013): who made this unit is not shown';
+// "Cross Web Server" is the web server of Shenzhen TVT Digital's DVR firmware: RSA's Rotem Kerner reverse-engineered
+// it (The Security Ledger, 2016-03-23: firmware by TVT, white-labelled by 70+ vendors) and Greenbone's TVT DVR check
+// (gb_tvt_dvr_dir_trav_vuln.nasl) keys on that banner. recog's "sourced from HiSilicon" names the chip, not the maker.
+const TVT_CROSS_WEB = 'Cross Web Server: TVT (Shenzhen) DVR firmware, white-labelled by 70+ brands (Security Ledger 2016 on RSA research; Greenbone gb_tvt_dvr_dir_trav_vuln); recog says HiSilicon, the chip';
 
 // ---------- recog: which fingerprints, and who made the device ----------
 // Key: "<file>|<description prefix>". Every fingerprint of that file whose description starts so is taken.
@@ -72,7 +77,7 @@ const RECOG: [string, Expect][] = [
   ['ftp_banners.xml|D-Link DCS-2100', clear('d-link')],
   ['ftp_banners.xml|Axis Network Camera', clear('axis')],
   ['ftp_banners.xml|Axis Video encoders', clear('axis')],
-  ['html_title.xml|Web server found on DVR and webcam servers sourced from HiSilicon', unclear(HISILICON_SDK, true)],
+  ['html_title.xml|Web server found on DVR and webcam servers sourced from HiSilicon', clear('tvt', `title of the Cross Web Server interface (recog gives this title service.product "Cross Web Server"); ${TVT_CROSS_WEB}`)],
   ['html_title.xml|NetSurveillance web interface', clear('xiongmai')],
   ['html_title.xml|Samsung DVRs', clear('hanwha', 'Samsung Techwin, now Hanwha Vision')],
   ['html_title.xml|Various UniFi Video', clear('ubiquiti')],
@@ -96,7 +101,7 @@ const RECOG: [string, Expect][] = [
   ['http_servers.xml|FUHO Surveillance/DVR', clear('fuho')],
   ['http_servers.xml|HeiTel Digital Video Recorder', clear('heitel')],
   ['http_servers.xml|D-Link embedded web server for web cams', clear('d-link')],
-  ['http_servers.xml|Web server found on DVR and webcam servers sourced from HiSilicon', unclear(HISILICON_SDK, true)],
+  ['http_servers.xml|Web server found on DVR and webcam servers sourced from HiSilicon', clear('tvt', TVT_CROSS_WEB)],
   ['http_servers.xml|Web server found on DVR and webcam servers sourced from Hikvision', clear('hikvision')],
   ['http_servers.xml|AV-TECH AVC787', clear('avtech')],
   ['http_servers.xml|D-Link alphapd', unclear('alphapd serves both D-Link and TRENDnet cameras (nmap); neither PRC', false)],
@@ -188,12 +193,12 @@ const NMAP: NmapEntry[] = [
   [10034, clear('dahua', 'CP Plus: Dahua OEM (Dahua firmware web server)'), [], { raw: true }],
   [11363, clear('dahua')], [12147, clear('dahua')],
   [14561, clear('dahua', 'Lorex IP cameras of the Dahua era answer with Dahua\'s "Login to <serial>" realm'), ['ND021811001234'], { variants: [['4K0154BPAZ51B8C']] }],
-  [10488, unclear('Intelbras camera with Dahua firmware web server (Dahua-made OEM unit)', true), [], { raw: true }],
+  [10488, clear('dahua', 'Intelbras camera answering with the Dahua web server; Intelbras IP cameras are Dahua white-label units (e.g. VIP3230D = Dahua IPC-HDBW1230E-S2, github.com/rroller/dahua/issues/25)'), [], { raw: true }],
   // Xiongmai, Maygion, ReeCam
   [10596, clear('xiongmai'), ['1.0.0']], [1267, clear('maygion')], [9833, clear('maygion')], [12056, clear('maygion')],
   [14376, clear('reecam')],
   [11370, unclear('H264DVR: DVR firmware of unnamed PRC OEMs')], [12152, unclear('H264DVR: DVR firmware of unnamed PRC OEMs')],
-  [9675, unclear(HISILICON_SDK, true)], [11366, unclear(HISILICON_SDK, true)], [11372, unclear(HISILICON_SDK, true)],
+  [9675, clear('tvt', TVT_CROSS_WEB)], [11366, unclear(HISILICON_SDK, true)], [11372, unclear(HISILICON_SDK, true)],
   [12140, unclear(HISILICON_SDK, true), ['V100R003', '1.0.0']], [12146, unclear(HISILICON_SDK, true)],
   [4847, unclear('Hi3518 camera telnet greeting with no maker')],
   [15326, unclear('"IPCamera-Web": white-label PRC camera firmware (nmap: Tenvis)')],
@@ -216,13 +221,13 @@ const NMAP: NmapEntry[] = [
   [9276, unclear('realm "Internet Camera" (nmap: TRENDnet)')], [9273, unclear('empty 403 (nmap: TRENDnet)')],
   [9729, unclear('redirect script (nmap: TRENDnet)')], [8540, unclear('nmap: "Airlink 101 or TRENDnet"')],
   // Bosch
-  [4496, clear('bosch')], [4867, clear('bosch')], [6192, clear('bosch'), ['5.52']], [7442, clear('bosch')],
+  [4496, clear('bosch')], [4867, clear('bosch')], [6192, clear('bosch'), ['5.52']], [7442, clear('bosch'), [], { raw: true }],
   [7981, clear('bosch', 'VCS was acquired by Bosch')], [7982, clear('bosch')], [11938, clear('bosch')], [8274, clear('bosch')],
   [9716, clear('bosch')], [10297, clear('bosch')],
   // Panasonic
   [925, clear('panasonic')], [1093, clear('panasonic')], [7738, clear('panasonic')], [8026, clear('panasonic'), ['WV-NS202A'], { variants: [['WV-NS954']] }],
   [8380, clear('panasonic')], [8381, clear('panasonic'), ['WV-NP244'], { variants: [['WV-SC385']] }],
-  [926, unclear('FTP greeting with a host name only (nmap: Panasonic WJ-HD316)')], [1038, unclear('"PrNET FTP server" (nmap: Panasonic WV-NP1000)')],
+  [926, unclear('FTP greeting with a host name only (nmap: Panasonic WJ-HD316)')], [1038, clear('panasonic', '"PrNET FTP server": nmap gives this banner to the Panasonic WV-NP1000 (cpe:/h:panasonic:wv-np1000); no collection gives it to another maker')],
   [5621, unclear('malformed status line (nmap: Panasonic)')], [8382, unclear('title "Network Camera" (nmap: Panasonic BB-HCM331)')],
   [8860, clear('panasonic')], [8980, clear('panasonic')],
   [9084, clear('panasonic')], [9132, clear('panasonic')], [10066, clear('panasonic')],
@@ -239,11 +244,12 @@ const NMAP: NmapEntry[] = [
   [12020, unclear('"ERROR=0" (nmap: ACTi NVR3)')], [12123, unclear('RTSP 400 (nmap: ACTi)')], [11359, unclear('RTSP 400 (nmap: ACTi E32)')],
   [14183, unclear('all-zero binary answer (nmap: ACTi E32)')],
   [8338, clear('avtech'), ['AV787']], [9543, clear('avtech')], [10655, clear('avtech')], [11612, clear('avtech')], [11613, clear('avtech')],
-  [9118, clear('avtech'), [], { raw: true }],
+  [9118, unclear('"avtech httpd" in a misspelt header, which nmap finds on a Postef-8840 ADSL router (d/broadband router): not an AVTECH camera, maker not shown'), [], { raw: true }],
   [12117, unclear('RTSP method list (nmap: Avtech)')], [11358, unclear('HTTP 401 on the RTSP port (nmap: Avtech)')],
   [1416, clear('geovision')], [5165, clear('geovision')], [5537, clear('geovision')], [7430, clear('geovision')],
   [5536, unclear('short binary answer (nmap: Geovision)')], [5145, unclear('RTSP 400 (nmap: Geovision)')],
-  [9109, clear('vivotek')], [9110, clear('vivotek')],
+  [9109, unclear('Server "Wireless Network Camera with Pan/Tilt" (nmap: Vivotek): the same descriptive family as "Network Camera" and "Wireless Network Camera", which nmap also gives to a LevelOne WCS-2030 (line 8544)')],
+  [9110, unclear('Server "Network Camera with Pan/Tilt" (nmap: Vivotek): the same descriptive family as "Network Camera" and "Wireless Network Camera", which nmap also gives to a LevelOne WCS-2030 (line 8544)')],
   [9112, clear('vivotek')],
   [9111, unclear('Server "Network Camera" (nmap: Vivotek)')], [7941, unclear('realm "Network Camera" (nmap: Vivotek)')],
   [1009, unclear('"Network Camera FTP Server" (nmap: Vivotek)')], [4297, unclear('"Network Camera telnet daemon" (nmap: Vivotek)')],
@@ -263,12 +269,12 @@ const NMAP: NmapEntry[] = [
   [13751, clear('digital-watchdog')], [10350, clear('sentry360')], [12139, clear('siqura', 'Optelecom-NKF became Siqura')],
   [16558, clear('ubiquiti'), [], { port: 10001 }], [16559, clear('ubiquiti'), [], { port: 10001 }], [11573, clear('pelco')], [583, clear('exacq')], [5685, clear('aimetis')],
   [8284, clear('iss')], [4657, clear('dvtel'), ['DVT-9540', '3.2.1'], { variants: [['DVT-9520', '3.1.0']] }], [1285, clear('icatch')], [2897, clear('rifatron')],
-  [8678, clear('vbrick')], [8589, clear('atis')], [10351, clear('speco')], [1992, clear('kguard')], [8604, clear('kguard')],
+  [8678, clear('vbrick')], [8589, unclear('realm "Atis Web-Server Autentica(ção)" (nmap: Atis surveillance camera) names a brand in Portuguese on a Delphi (Indy) server: which company "Atis" is, and who made the camera, is not shown')], [10351, clear('speco')], [1992, unclear(KGUARD)], [8604, unclear(KGUARD)],
   [2131, clear('nuuo')], [10670, clear('devline')], [14365, clear('geutebruck')], [9328, clear('mango-dsp')], [12124, clear('mango-dsp')],
   [4605, unclear('username/password prompt (nmap: Mango DSP)')], [10282, unclear('page script name only (nmap: AirLive)')],
   [11599, unclear('Intel UPnP SDK server string (nmap: Linksys WVC54GC)')], [4776, unclear('"QualityView Ipcam": maker not identifiable')],
   [10237, unclear('PDR-M800: recog says Merit LILIN, nmap says a Sanyo DVR; both non-PRC', false)],
-  [461, unclear('a daytime answer (nmap: American Dynamics EDVR)')], [9381, unclear('realm "NETWORK" (nmap: American Dynamics)')],
+  [461, unclear('a daytime answer (nmap: American Dynamics EDVR)')], [9381, clear('american-dynamics', 'the realm "NETWORK" is generic, but the Server "Lancam Server" with it is the answer nmap gives to an American Dynamics EDVR recorder')],
   [12010, unclear('"Webserver (Windows)" (nmap: American Dynamics)')], [869, unclear('FTP greeting with host name only (nmap: NetComm)')],
   [7270, unclear('title "home.htm" (nmap: NetComm)')], [1170, unclear('"Simple FTP daemon" (nmap: A+V Link)')],
   [4511, unclear('telnet "Login:" (nmap: VBrick)')], [5506, unclear('FTP 530 replies (nmap: VBrick)')],

@@ -58,9 +58,27 @@ describe('makers outside PRC jurisdiction (other-makers.json)', () => {
     expect(hits).toEqual([]);
   });
 
+  it('names no maker from a string the collections give to more than one, but still answers the UK test when all of them are non-PRC', () => {
+    // alphapd: D-Link DCS and TRENDnet TV-IP (nmap); PDR-M800: LILIN (recog) or Sanyo (nmap); thttpd "-MX": Mobotix and a Korenix serial server.
+    for (const d of [{ httpServer: 'alphapd/2.1.8' }, { httpServer: 'PDR-M800/1.0' }]) {
+      const v = identify(rt.compiled, d);
+      expect([v.origin, v.nilSubject], d.httpServer).toEqual([null, false]);
+    }
+    expect(identify(rt.compiled, { httpServer: 'thttpd/2.19-MX Jun  2 2022' }).origin).toBeNull();
+    // The realm still tells the seller apart.
+    expect(identify(rt.compiled, { httpServer: 'alphapd', realm: 'TV-IP572PI' }).origin).toBe('trendnet');
+  });
+
+  it('treats Panasonic and i-PRO evidence as one product line: an old WV- unit is Panasonic\'s, one that says i-PRO is i-PRO\'s', () => {
+    const old = identify(rt.compiled, { brand: 'Panasonic', model: 'WV-NP244', httpTitle: 'WV-NP244 Network Camera' });
+    expect([old.origin, old.nilSubject, old.conflicts.length]).toEqual(['panasonic', false, 0]);
+    const newer = identify(rt.compiled, { model: 'WV-S2136', onvif: { manufacturer: 'i-PRO' } });
+    expect([newer.origin, newer.nilSubject, newer.conflicts.length]).toEqual(['i-pro', false, 0]);
+  });
+
   it('never lets a device\'s own strings name a seller of relabelled PRC OEM kit', () => {
     // Their kit is built by PRC OEMs: a rule naming the seller would clear PRC-made units. Labels still name them.
-    const sellers = ['swann', 'night-owl', 'intelbras', 'ptzoptics'];
+    const sellers = ['swann', 'night-owl', 'intelbras', 'ptzoptics', 'kguard'];
     const cat = loadCatalogue();
     expect(cat.rules.filter((r) => r.company && sellers.includes(r.company)).map((r) => r.id)).toEqual([]);
     for (const s of sellers) expect(cat.brands.some((b) => b.company === s), s).toBe(true);
