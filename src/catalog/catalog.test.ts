@@ -14,7 +14,7 @@ describe('shipped catalogue', () => {
   it('validates with zero errors', () => {
     const { errors, catalogue } = validateCatalogue(raw());
     expect(errors).toEqual([]);
-    expect(catalogue.version).toBe('2026.12.06-1');
+    expect(catalogue.version).toBe('2026.12.06-2');
   });
 
   it('loads once and caches', () => {
