@@ -21,7 +21,7 @@ import { rtspProbe } from './rtsp';
 import { readSnmpSystem, type SnmpSystem } from './snmp';
 import {
   DHIP_PORT, SADP_PORT, SSDP_PORT, dhipSearch, parseDhipAnswer, parseSadpAnswer, parseSsdpAnswer, parseUpnpDescription,
-  rawResponse, sadpInquiry, sameDeviceLocation, ssdpSearch, udpExchange, type UpnpDescription,
+  rawResponse, sadpInquiry, sameDeviceLocation, ssdpSearch, udpExchange, type DeviceFacts, type UpnpDescription,
 } from './udp';
 import { ScopeGuard, type ScopeRefusal } from './scope';
 import { DEFAULT_PORTS, sweep } from './tcp';
@@ -288,14 +288,16 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     const ftpTask = bannerPort('ftp', FTP_PORT);
     const telnetTask = bannerPort('telnet', TELNET_PORT);
     // UDP: each a datagram to this address only.
-    const udp = <T>(name: string, port: number, payload: () => Buffer, parse: (m: Buffer) => T | null, what: string) =>
+    const udp = <T>(name: string, port: number, payload: () => Buffer, parse: (m: Buffer) => T | null, what: string, got: (v: T) => string) =>
       timed<{ msg: Buffer; parsed: T | null }>(`${name}:${port}`, async () => {
         await take();
         const msg = await udpExchange(h.address, port, payload(), udpWait, hostSignal);
         return { msg, parsed: parse(msg) };
-      }, (r) => (r.parsed ? null : `answered ${r.msg.length} bytes that are not ${what}`));
+      }, (r) => (r.parsed ? null : `answered ${r.msg.length} bytes that are not ${what}`), (r) => got(r.parsed!));
+    const factsGot = (f: DeviceFacts) => [f.model && `model ${f.model}`, f.serial && `serial ${f.serial}`, f.mac && `MAC ${f.mac}`].filter(Boolean).join(', ') || 'an answer without model, serial or MAC';
     const upnpTask = (async () => {
-      const r = await udp('ssdp', SSDP_PORT, () => ssdpSearch(h.address), parseSsdpAnswer, 'an SSDP answer');
+      const r = await udp('ssdp', SSDP_PORT, () => ssdpSearch(h.address), parseSsdpAnswer, 'an SSDP answer',
+        (a) => `SERVER "${a.server ?? '-'}", LOCATION ${a.location ?? '-'}`);
       const answer = r?.parsed;
       if (!answer?.location) return answer ? { answer, description: null } : null;
       const at = sameDeviceLocation(answer.location, h.address);
@@ -312,8 +314,8 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       }, (d) => (d.manufacturer || d.modelName ? null : 'description without manufacturer or modelName'), (d) => `${d.manufacturer ?? '-'} ${d.modelName ?? ''}`);
       return { answer, description };
     })();
-    const sadpTask = udp('sadp', SADP_PORT, sadpInquiry, parseSadpAnswer, 'a SADP ProbeMatch');
-    const dhipTask = udp('dhip', DHIP_PORT, dhipSearch, parseDhipAnswer, 'a DHIP device answer');
+    const sadpTask = udp('sadp', SADP_PORT, sadpInquiry, parseSadpAnswer, 'a SADP ProbeMatch', factsGot);
+    const dhipTask = udp('dhip', DHIP_PORT, dhipSearch, parseDhipAnswer, 'a DHIP device answer', factsGot);
     // SNMP only with a community the user gave for this address (and the address in scope): nothing is sent otherwise.
     const snmpTask = (async () => {
       const community = o.snmpCommunityFor && guard.allows(h.address) ? o.snmpCommunityFor(h.address) : null;

@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { devicePorts, type SimDevice } from './fleet';
+import { startServices } from './services';
 
 export interface SimulatorOptions {
   /** The login devices that want ONVIF authentication accept (WS-UsernameToken PasswordDigest). */
@@ -275,5 +276,7 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
     await closeAll();
     throw e;
   }
-  return { devices, stats, close: closeAll };
+  // FTP, telnet, UPnP, SADP, DHIP and SNMP, per make (services.ts).
+  const services = await startServices(devices).catch(async (e: unknown) => { await closeAll(); throw e; });
+  return { devices, stats, close: async () => { await services.close(); await closeAll(); } };
 }
