@@ -158,7 +158,7 @@ function listenUdp(host: string, port: number, onMessage: (msg: Buffer, reply: (
     const s = dgram.createSocket('udp4');
     s.on('message', (msg, rinfo) => onMessage(msg, (b) => s.send(b, rinfo.port, rinfo.address)));
     s.once('error', reject);
-    s.bind({ address: host, port }, () => { closers.push({ close: async () => s.close() }); resolve(); });
+    s.bind({ address: host, port }, () => { closers.push({ close: async () => { s.close(); } }); resolve(); });
   });
 }
 
