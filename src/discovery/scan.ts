@@ -1,6 +1,7 @@
 // A discovery scan: sweep the targets' TCP ports (and send each a unicast WS-Discovery Probe), then identify every
-// host that answered — HTTP(S) banner and vendor paths, RTSP OPTIONS, ONVIF device service, WS-Discovery scopes,
-// the neighbour table's MAC — and ask the provenance engine who made it. Each host has its own deadline, so a
+// host that answered — HTTP(S) banner, page, favicon, certificate and vendor paths, RTSP, ONVIF device service,
+// WS-Discovery scopes, FTP/telnet banners, UPnP, SADP, DHIP, SNMP (with a community), the neighbour table's MAC —
+// and ask the provenance engine who made it. Each host has its own deadline, so a
 // hostile or stalled device costs only its own time; the scan's signal stops everything and keeps what was found.
 import { setMaxListeners } from 'node:events';
 import type { CompiledCatalogue } from '../domain/provenance';
@@ -171,9 +172,11 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 
   /**
    * Identifies one host in two rounds. First the cheap answers, in parallel: WS-Discovery (already asked during the
-   * sweep), the web banner, RTSP OPTIONS and ONVIF device information. Then, only when those leave doubt (no maker,
-   * confidence under CONFIDENT, or contradicting evidence such as a relabel), the vendor-path checks, which cost a
-   * dozen requests: requests are spent where the answer is uncertain.
+   * sweep), the web banner (with its certificate over HTTPS), RTSP OPTIONS (and DESCRIBE), ONVIF device information,
+   * FTP and telnet banners, and one datagram each for SSDP, SADP and DHIP (and SNMP where a community is given).
+   * Then, only when those leave doubt (no maker, confidence under CONFIDENT, or contradicting evidence such as a
+   * relabel), the vendor-path checks, which cost a dozen requests, the favicon and the TLS certificate: requests
+   * are spent where the answer is uncertain.
    */
   const identifyHost = async (h: HostWork): Promise<DiscoveredDevice> => {
     const hostSignal = AbortSignal.any([signal, AbortSignal.timeout(hostDeadlineMs)]);
@@ -246,18 +249,6 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       }
       return startTls().then(over(true));
     })();
-    // After the banner, on the port that answered: the favicon, and the certificate when the banner came over plain HTTP.
-    const afterBannerTask = bannerTask.then(async (b) => {
-      if (!b || hostSignal.aborted) return { favicon: null, certificate: null };
-      const port = b.tls ? httpsPort! : httpPort!;
-      const [favicon, certificate] = await Promise.all([
-        timed<FaviconHashes>(`${b.tls ? 'https' : 'http'}:${port} favicon`, () => readFavicon(web(port, b.tls)), undefined, (f) => `md5 ${f.faviconMd5}, mmh3 ${f.faviconMmh3}`),
-        httpsPort === undefined || b.banner.certificate ? null
-          : timed<CertificateNames>(`tls:${httpsPort} certificate`, async () => { await take(); return readCertificate(h.address, httpsPort, timeoutMs, hostSignal); },
-            (c) => (c.subject || c.issuer ? null : 'certificate without subject or issuer'), (c) => `subject ${c.subject ?? '-'}`),
-      ]);
-      return { favicon, certificate: b.banner.certificate ?? certificate };
-    });
     const rtspTask = rtspPort === undefined ? Promise.resolve(null) : (async () => {
       const s = performance.now();
       try {
@@ -340,8 +331,22 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
         return null;
       }
     })();
-    const [match, firstWeb, afterBanner, rtsp, onvif, mac, ftp, telnet, upnp, sadp, dhip, snmpSystem] = await Promise.all([
-      wsdTask, bannerTask, afterBannerTask, rtspTask, onvifTask, macTask, ftpTask, telnetTask, upnpTask, sadpTask, dhipTask, snmpTask]);
+    const [match, firstWeb, rtsp, onvif, mac, ftp, telnet, upnp, sadp, dhip, snmpSystem] = await Promise.all([
+      wsdTask, bannerTask, rtspTask, onvifTask, macTask, ftpTask, telnetTask, upnpTask, sadpTask, dhipTask, snmpTask]);
+    // The favicon, and the certificate when the banner came over plain HTTP: asked in the second round, on the port
+    // whose banner answered.
+    let extras: { favicon: FaviconHashes | null; certificate: CertificateNames | null } = { favicon: null, certificate: null };
+    const extrasTask = async () => {
+      if (!firstWeb || hostSignal.aborted) return extras;
+      const port = firstWeb.tls ? httpsPort! : httpPort!;
+      const [favicon, certificate] = await Promise.all([
+        timed<FaviconHashes>(`${firstWeb.tls ? 'https' : 'http'}:${port} favicon`, () => readFavicon(web(port, firstWeb.tls)), undefined, (f) => `md5 ${f.faviconMd5}, mmh3 ${f.faviconMmh3}`),
+        httpsPort === undefined || firstWeb.banner.certificate ? null
+          : timed<CertificateNames>(`tls:${httpsPort} certificate`, async () => { await take(); return readCertificate(h.address, httpsPort, timeoutMs, hostSignal); },
+            (c) => (c.subject || c.issuer ? null : 'certificate without subject or issuer'), (c) => `subject ${c.subject ?? '-'}`),
+      ]);
+      return { favicon, certificate };
+    };
     const firstBanner = firstWeb?.banner ?? null;
     let banner = firstBanner;
     const sadpFacts = sadp?.parsed ?? null;
@@ -357,7 +362,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       const vendor = paths?.info ?? {};
       const told = sadpFacts ?? dhipFacts; // what a vendor discovery protocol said about the device
       const realms = [banner?.realm, rtsp?.realm].filter((r): r is string => !!r);
-      const certificate = banner?.certificate ?? afterBanner.certificate;
+      const certificate = banner?.certificate ?? extras.certificate;
       return {
         model: info?.model ?? vendor.model ?? told?.model ?? scopeValue(scopes, 'hardware'),
         firmware: info?.firmwareVersion ?? vendor.firmware ?? told?.firmware ?? null,
@@ -374,8 +379,8 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
         ...optional({
           wwwAuthenticate: banner?.wwwAuthenticate ?? rtsp?.wwwAuthenticate,
           httpBody: banner?.body,
-          faviconMd5: afterBanner.favicon?.faviconMd5,
-          faviconMmh3: afterBanner.favicon?.faviconMmh3,
+          faviconMd5: extras.favicon?.faviconMd5,
+          faviconMmh3: extras.favicon?.faviconMmh3,
           x509Subject: certificate?.subject,
           x509Issuer: certificate?.issuer,
           ftpBanner: ftp?.banner,
@@ -400,17 +405,20 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       probes.push({ probe: `http:${webPort} vendor paths`, ok: false, ms: 0, error: 'skipped: the device answered none of the first probes' });
     } else if (webPort !== undefined && !hostSignal.aborted) {
       if (verdict.origin === null || verdict.confidence < CONFIDENT || verdict.conflicts.length) {
-        // In doubt: the vendor paths, and the banner once more if it did not come (a busy device may have been slow).
-        const [paths, retried] = await Promise.all([
+        // In doubt: the vendor paths, favicon and certificate, and the banner once more if it did not come (a busy
+        // device may have been slow).
+        const [paths, retried, more] = await Promise.all([
           timed<PathsResult>(`http:${webPort} vendor paths`, () => checkPaths(web(webPort, httpPort === undefined)),
             (p) => (p.answered.length ? null : `no vendor path answered differently from a missing page (which got ${p.canaryStatus})`), (p) => p.answered.join(' ')),
           banner ? null : readWebBanner(`http:${webPort} banner (again)`, web(webPort, httpPort === undefined)),
+          extrasTask(),
         ]);
         banner ??= retried;
+        extras = more;
         evidence = evidenceFrom(paths);
         verdict = identify(compiled, evidence);
       } else {
-        probes.push({ probe: `http:${webPort} vendor paths`, ok: false, ms: 0, error: `skipped: identified with confidence ${verdict.confidence} already` });
+        probes.push({ probe: `http:${webPort} vendor paths, favicon, certificate`, ok: false, ms: 0, error: `skipped: identified with confidence ${verdict.confidence} already` });
       }
     }
 
