@@ -40,6 +40,12 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+let sharedContext: tls.SecureContext | null = null;
+/** One TLS context for every device connection (building one per connection costs more than the handshake's own work). */
+function readOnlyTls(): tls.SecureContext {
+  return (sharedContext ??= tls.createSecureContext());
+}
+
 /** One request on its own connection. Rejects on timeout, reset, oversized headers or abort. */
 export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
@@ -51,7 +57,7 @@ export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
       agent: false,
       maxHeaderSize: MAX_HEADER_BYTES,
       // Banner reading only: the device's certificate is read, never trusted for anything.
-      ...(r.tls ? { rejectUnauthorized: false, servername: undefined } : {}),
+      ...(r.tls ? { rejectUnauthorized: false, servername: undefined, secureContext: readOnlyTls() } : {}),
     };
     let done = false;
     const finish = (err: Error | null, res?: HttpResponse) => {
@@ -118,7 +124,7 @@ export function readCertificate(host: string, port: number, timeoutMs: number, s
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(new Error('aborted')); return; }
     // Read, never trusted: the certificate is evidence of who made the device, not of who it is.
-    const socket = tls.connect({ host, port, rejectUnauthorized: false, servername: undefined });
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, servername: undefined, secureContext: readOnlyTls() });
     let done = false;
     const finish = (err: Error | null, names?: CertificateNames | null) => {
       if (done) return;
