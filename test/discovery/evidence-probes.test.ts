@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFleet, type Make, type SimDevice } from '../../tools/simulator/fleet';
+import { generateFleet, makeDevice, rng, type Make, type SimDevice } from '../../tools/simulator/fleet';
 import { startSimulator, type Simulator } from '../../tools/simulator/server';
 import { SIM_SNMP_COMMUNITY } from '../../tools/simulator/services';
 import { base64Lines, murmur3x86_32 } from '../../src/discovery/favicon';
@@ -167,6 +167,27 @@ function listenUdp(host: string, port: number, onMessage: (msg: Buffer, reply: (
 }
 
 const page = (title: string): http.RequestListener => (_req, res) => { res.writeHead(200, { 'Content-Type': 'text/html', Server: 'test-httpd' }).end(`<html><title>${title}</title></html>`); };
+
+describe('broken vendor discovery answers', () => {
+  it('are reported as not ok; their raw bytes are kept, escaped and bounded, entities never expanded', async () => {
+    const r = rng(5);
+    const fleet = [makeDevice('hikvision', '127.61.2.1', 'entity-bomb', r), makeDevice('hikvision', '127.61.2.2', 'malformed', r), makeDevice('dahua', '127.61.2.3', 'malformed', r)];
+    const sim = await startSimulator(fleet);
+    try {
+      const report = await scan(['127.61.2.1-3']);
+      for (const [d, service] of [[fleet[0], 'sadp'], [fleet[1], 'sadp'], [fleet[2], 'dhip']] as const) {
+        const found = report.devices.find((x) => x.address === d.address)!;
+        expect(found.probes.find((p) => p.probe.startsWith(`${service}:`)), `${d.behaviour} ${service}`).toMatchObject({ ok: false, error: expect.stringMatching(/^answered \d+ bytes that are not/) });
+        const raw = found.services?.find((x) => x.service === service)?.rawResponse ?? '';
+        expect(raw.length, `${d.behaviour} ${service}`).toBeLessThanOrEqual(4 * 1024);
+      }
+      expect(report.devices[0].services?.[0].rawResponse).toContain('&a;&a;'); // the entity declaration, never expanded
+      expect(report.devices[2].services?.[0].rawResponse).toMatch(/^ \\x00\\x00\\x00DHIP/);
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
+});
 
 describe('SNMP is asked only with a community', () => {
   it('sends nothing to an address without one, and asks where one is given', async () => {

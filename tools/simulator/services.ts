@@ -14,7 +14,8 @@
 //   (julienblitte/UniversalScanner Dahua2.cs).
 // - SNMP (net-snmp's agent on UDP 161, community SIM_SNMP_COMMUNITY): Hanwha's sysObjectID under its enterprise
 //   36849 (Hanwha Techwin SNMP MIB guide), Hikvision's under 39165 (IANA private enterprise numbers).
-// A silent device offers none of them. Only the device's own loopback address is ever bound.
+// A silent device offers none of them; malformed and entity-bomb devices answer SADP/DHIP with broken or hostile
+// packets. Only the device's own loopback address is ever bound.
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import http from 'node:http';
@@ -163,11 +164,21 @@ export async function startServices(devices: SimDevice[]): Promise<Services> {
       jobs.push(() => udp(d, 37020, (msg) => {
         const text = msg.subarray(0, 4096).toString('utf8');
         if (!/<Types>inquiry<\/Types>/i.test(text)) return null;
-        return sadpMatch(d, /<Uuid>([^<]{1,64})<\/Uuid>/.exec(text)?.[1] ?? '');
+        const answer = sadpMatch(d, /<Uuid>([^<]{1,64})<\/Uuid>/.exec(text)?.[1] ?? '');
+        // Hostile devices: a cut-off answer, or one that declares entities ("billion laughs").
+        if (d.behaviour === 'malformed') return answer.slice(0, 120);
+        if (d.behaviour === 'entity-bomb') return answer.replace('<ProbeMatch>', '<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><ProbeMatch>&b;');
+        return answer;
       }));
     }
     if (p.dhip) {
-      jobs.push(() => udp(d, 37810, (msg) => (msg.length > 32 && msg.toString('latin1', 4, 8) === 'DHIP' && /DHDiscover\.search/.test(msg.toString('utf8', 32)) ? dhipAnswer(d) : null)));
+      jobs.push(() => udp(d, 37810, (msg) => {
+        if (!(msg.length > 32 && msg.toString('latin1', 4, 8) === 'DHIP' && /DHDiscover\.search/.test(msg.toString('utf8', 32)))) return null;
+        const answer = dhipAnswer(d);
+        // A malformed device claims a 4 GiB body and sends broken JSON.
+        if (d.behaviour === 'malformed') { answer.writeUInt32LE(0xffffffff, 16); return answer.subarray(0, 60); }
+        return answer;
+      }));
     }
     if (p.snmp) {
       const sys = p.snmp(d);
