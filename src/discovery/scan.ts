@@ -243,7 +243,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
           const i = probes.findIndex((x) => x.probe === `https:${httpsPort} banner`);
           if (i >= 0 && !tlsBanner) probes.splice(i, 1);
           // Both answered: the plain page is the banner, the TLS answer still gave its certificate.
-          if (tlsBanner?.certificate) return { banner: { ...plain, certificate: plain.certificate ?? tlsBanner.certificate }, tls: true };
+          if (tlsBanner?.certificate) return { banner: { ...plain, certificate: tlsBanner.certificate }, tls: false };
         }
         return { banner: plain, tls: false };
       }
