@@ -9,12 +9,14 @@ import type { DeviceCredentials } from '../discovery/onvif';
 import { parseRate } from '../discovery/rate';
 import { DEFAULTS, planTargets, runScan, ScopeRefusedError, type ScanProgress } from '../discovery/scan';
 import { DEFAULT_PORTS, parsePorts } from '../discovery/tcp';
-import { TargetError } from '../discovery/targets';
+import { ScopeGuard } from '../discovery/scope';
+import { TargetError, parseTarget } from '../discovery/targets';
 import type { ScanReport } from '../discovery/types';
 
 interface DiscoverOptions {
   ports?: string; rate?: string; concurrency?: string; timeout?: string; credentials?: string; org?: string;
   json?: string; upload?: string; token?: string; allow?: string[]; multicast?: boolean; wsdAll?: boolean; workers?: string; quiet?: boolean;
+  snmpCommunity?: string; snmpRanges?: string[];
 }
 
 class UsageError extends Error {}
@@ -56,6 +58,24 @@ async function credentialSource(o: DiscoverOptions): Promise<{ credentialsFor: (
     },
     close: () => database.close(),
   };
+}
+
+/**
+ * The SNMP community for an address: only inside --snmp-ranges (default: the --allow ranges), and only when one was
+ * given (--snmp-community or SIGHTLINE_SNMP_COMMUNITY, which keeps it out of the process list). Null: no SNMP at all.
+ */
+function snmpCommunitySource(o: DiscoverOptions, allow: string[]): ((address: string) => string | null) | null {
+  const community = o.snmpCommunity ?? process.env.SIGHTLINE_SNMP_COMMUNITY;
+  if (o.snmpRanges && !community) throw new UsageError('--snmp-ranges needs --snmp-community NAME (or SIGHTLINE_SNMP_COMMUNITY)');
+  if (!community) return null;
+  if (community.length > 255 || /[\u0000-\u001f]/.test(community)) throw new UsageError('--snmp-community: at most 255 printable characters');
+  const ranges = new ScopeGuard(o.snmpRanges ?? allow);
+  const scope = new ScopeGuard(allow);
+  for (const r of o.snmpRanges ?? []) {
+    const why = scope.check(parseTarget(r));
+    if (why) throw new UsageError(`--snmp-ranges: ${why.reason}`);
+  }
+  return (address) => (ranges.allows(address) && scope.allows(address) ? community : null);
 }
 
 /** Progress on standard error: a bar on a terminal, a line every few seconds otherwise (logs, CI). */
@@ -137,11 +157,13 @@ export function registerDiscoverCommand(program: Command, fail: (e: unknown) => 
     .option('--json <file>', 'write the scan report (JSON) to this file ("-" for standard output)')
     .option('--upload <url>', 'POST the report to the server, e.g. https://sightline.example/api/v1/discovery/runs')
     .option('--token <token>', 'API token for --upload (or SIGHTLINE_API_TOKEN)')
+    .option('--snmp-community <name>', 'read SNMP sysDescr/sysObjectID with this community (or set SIGHTLINE_SNMP_COMMUNITY); without one, no SNMP is sent')
+    .option('--snmp-ranges <cidr...>', 'where the SNMP community may be sent (default: every --allow range); each must lie inside --allow')
     .option('--wsd-all', 'send a WS-Discovery Probe (UDP 3702) to every target address, not only to hosts with an open port: finds ONVIF devices on unlisted ports, at one datagram per address')
     .option('--multicast', 'also send a WS-Discovery Probe to the local segment (239.255.255.250); answers from outside --allow are ignored')
     .addOption(new Option('--workers <n>', 'threads for the TCP sweep (default: one per core, at most 4)').hideHelp())
     .option('--quiet', 'no progress on standard error')
-    .addHelpText('after', '\nCtrl-C stops the scan and keeps what was found (the report says interrupted: true). Exit status: 0 done, 130 interrupted, 2 bad usage or refused targets, 1 other errors.\nCredentials are never printed or written to the report.')
+    .addHelpText('after', '\nCtrl-C stops the scan and keeps what was found (the report says interrupted: true). Exit status: 0 done, 130 interrupted, 2 bad usage or refused targets, 1 other errors.\nCredentials and SNMP communities are never printed or written to the report.')
     .action(async (targets: string[], o: DiscoverOptions) => {
       let creds: Awaited<ReturnType<typeof credentialSource>> | null = null;
       try {
@@ -154,6 +176,7 @@ export function registerDiscoverCommand(program: Command, fail: (e: unknown) => 
         if (o.upload && !token) throw new UsageError('--upload needs --token TOKEN (or SIGHTLINE_API_TOKEN)');
         const allow = o.allow ?? [];
         planTargets(targets, allow); // refuse before anything is sent, naming each target and why
+        const snmpCommunityFor = snmpCommunitySource(o, allow);
         creds = await credentialSource(o);
 
         const stop = new AbortController();
@@ -168,7 +191,7 @@ export function registerDiscoverCommand(program: Command, fail: (e: unknown) => 
         try {
           report = await runScan({
             targets, allow, ports, rate, concurrency, timeoutMs, workers, multicast: !!o.multicast, wsdAll: !!o.wsdAll,
-            credentialsFor: creds.credentialsFor, signal: stop.signal, onProgress: (p) => progress.update(p),
+            credentialsFor: creds.credentialsFor, snmpCommunityFor, signal: stop.signal, onProgress: (p) => progress.update(p),
           });
         } finally {
           progress.stop();

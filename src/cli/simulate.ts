@@ -24,6 +24,7 @@ export function registerSimulateCommand(program: Command, fail: (e: unknown) => 
       try {
         const { generateFleet, loadFleetFile } = await import('../../tools/simulator/fleet');
         const { startSimulator, DEFAULT_CREDENTIALS } = await import('../../tools/simulator/server');
+        const { SIM_SNMP_COMMUNITY } = await import('../../tools/simulator/services');
         const num = (name: string, v: string | undefined) => {
           if (v === undefined) return undefined;
           const n = Number(v);
@@ -46,7 +47,7 @@ export function registerSimulateCommand(program: Command, fail: (e: unknown) => 
           }))));
         }
         const first = devices[0]?.address, last = devices[devices.length - 1]?.address;
-        process.stdout.write(`Simulating ${devices.length} devices on ${first} … ${last}. Ctrl-C to stop.\nready\n`);
+        process.stdout.write(`Simulating ${devices.length} devices on ${first} … ${last} (SNMP community for discover --snmp-community: ${SIM_SNMP_COMMUNITY}). Ctrl-C to stop.\nready\n`);
         const stop = async () => { await sim.close(); process.exit(0); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

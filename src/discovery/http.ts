@@ -3,11 +3,17 @@
 // floods or sends oversized headers costs only its own timeout.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import { faviconHashes, type FaviconHashes } from './favicon';
 import { findElement, parseDeviceXml, textOf } from './xml';
 
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BANNER_BODY = 32 * 1024;
+/** The root page is kept up to this size as evidence (httpBody); a longer page is cut here. */
+export const MAX_ROOT_BODY = 64 * 1024;
+/** A favicon larger than this is not hashed (its hash would be of a part, matching nothing). */
+export const MAX_FAVICON_BYTES = 64 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -15,7 +21,11 @@ export interface HttpResponse {
   body: Buffer;
   /** The body was longer than the limit and was cut (the connection is closed). */
   truncated: boolean;
+  /** Over TLS: the device certificate's subject and issuer ("CN=…, O=…"). */
+  certificate?: CertificateNames | null;
 }
+
+export interface CertificateNames { subject: string | null; issuer: string | null }
 
 export interface HttpRequest {
   host: string;
@@ -30,6 +40,12 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+let sharedContext: tls.SecureContext | null = null;
+/** One TLS context for every device connection (building one per connection costs more than the handshake's own work). */
+function readOnlyTls(): tls.SecureContext {
+  return (sharedContext ??= tls.createSecureContext());
+}
+
 /** One request on its own connection. Rejects on timeout, reset, oversized headers or abort. */
 export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
@@ -41,7 +57,7 @@ export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
       agent: false,
       maxHeaderSize: MAX_HEADER_BYTES,
       // Banner reading only: the device's certificate is read, never trusted for anything.
-      ...(r.tls ? { rejectUnauthorized: false, servername: undefined } : {}),
+      ...(r.tls ? { rejectUnauthorized: false, servername: undefined, secureContext: readOnlyTls() } : {}),
     };
     let done = false;
     const finish = (err: Error | null, res?: HttpResponse) => {
@@ -54,7 +70,8 @@ export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
     const req = (r.tls ? https : http).request(options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const result = (truncated: boolean): HttpResponse => ({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), truncated });
+      const certificate = r.tls ? certificateNames((res.socket as tls.TLSSocket).getPeerCertificate?.()) : undefined;
+      const result = (truncated: boolean): HttpResponse => ({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), truncated, certificate });
       res.on('data', (chunk: Buffer) => {
         if (done) return;
         const room = maxBody - size;
@@ -80,6 +97,51 @@ export function httpRequest(r: HttpRequest): Promise<HttpResponse> {
     req.on('error', (e) => finish(e));
     if (r.body) req.setHeader('Content-Length', Buffer.byteLength(r.body));
     req.end(r.body);
+  });
+}
+
+/** A distinguished name as fingerprint collections write it: most specific first, "CN=…, O=…, C=…". */
+function distinguishedName(names: tls.Certificate | undefined): string | null {
+  if (!names || typeof names !== 'object') return null;
+  const parts: string[] = [];
+  // Node lists the attributes in certificate order (C first); people and collections read CN first.
+  for (const [k, v] of Object.entries(names).reverse()) {
+    for (const value of Array.isArray(v) ? v : [v]) {
+      parts.push(`${k}=${String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/([,\\])/g, '\\$1')}`);
+    }
+  }
+  const dn = parts.join(', ');
+  return dn ? dn.slice(0, 300) : null;
+}
+
+export function certificateNames(cert: tls.PeerCertificate | undefined | null): CertificateNames | null {
+  if (!cert || !Object.keys(cert).length) return null;
+  return { subject: distinguishedName(cert.subject), issuer: distinguishedName(cert.issuer) };
+}
+
+/** The certificate of a TLS port, from the handshake alone (no request): for devices whose web UI answered over plain HTTP. */
+export function readCertificate(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<CertificateNames> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(new Error('aborted')); return; }
+    // Read, never trusted: the certificate is evidence of who made the device, not of who it is.
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, servername: undefined, secureContext: readOnlyTls() });
+    let done = false;
+    const finish = (err: Error | null, names?: CertificateNames | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else if (!names) reject(new Error('TLS handshake gave no certificate'));
+      else resolve(names);
+    };
+    const timer = setTimeout(() => finish(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => finish(new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('secureConnect', () => finish(null, certificateNames(socket.getPeerCertificate())));
+    socket.on('error', (e) => finish(e));
+    socket.on('close', () => finish(new Error('connection closed during the TLS handshake')));
   });
 }
 
@@ -138,6 +200,12 @@ export interface BannerResult {
   status: number;
   /** WWW-Authenticate realm, e.g. Dahua's "Login to <serial>". */
   realm: string | null;
+  /** The raw WWW-Authenticate header (the first, when there are several). */
+  wwwAuthenticate: string | null;
+  /** The page's first MAX_ROOT_BODY bytes, as text. */
+  body: string | null;
+  /** Over HTTPS: the certificate's subject and issuer. */
+  certificate: CertificateNames | null;
 }
 
 function realmOf(h: http.IncomingHttpHeaders): string | null {
@@ -146,23 +214,53 @@ function realmOf(h: http.IncomingHttpHeaders): string | null {
   return m ? m[1] : null;
 }
 
+/** What a banner answer gave, for the probe list: null when usable, else what came instead. */
+export function bannerShortfall(b: BannerResult): string | null {
+  if (b.server || b.title || b.realm || b.certificate?.subject || (b.status >= 200 && b.status < 300 && b.body?.trim())) return null;
+  return `answered ${b.status}, no Server header, title or realm${b.body?.trim() ? '' : ', empty page'}`;
+}
+
 export interface HttpTarget { host: string; port: number; tls: boolean; timeoutMs: number; signal?: AbortSignal; beforeRequest?: () => Promise<void> }
 
 /** GET / (following at most two redirects on the same device): Server header and page title. */
 export async function readBanner(t: HttpTarget): Promise<BannerResult> {
   let path = '/';
   let server: string | null = null;
+  let certificate: CertificateNames | null = null;
+  let wwwAuthenticate: string | null = null;
+  let realm: string | null = null;
   for (let hop = 0; ; hop++) {
     await t.beforeRequest?.();
-    const res = await httpRequest({ host: t.host, port: t.port, tls: t.tls, path, timeoutMs: t.timeoutMs, signal: t.signal });
+    const res = await httpRequest({ host: t.host, port: t.port, tls: t.tls, path, timeoutMs: t.timeoutMs, signal: t.signal, maxBody: MAX_ROOT_BODY });
     server ??= headerText(res.headers.server);
+    certificate ??= res.certificate ?? null;
+    wwwAuthenticate ??= headerText(res.headers['www-authenticate'], 500);
+    realm ??= realmOf(res.headers);
     const location = headerText(res.headers.location, 500);
     const next = res.status >= 300 && res.status < 400 && location ? sameDevicePath(location, t) : null;
     if (next && hop < 2) { path = next; continue; }
     const type = headerText(res.headers['content-type']) ?? '';
-    const title = /html|text\/plain|^$/i.test(type) || /<title/i.test(res.body.subarray(0, 4096).toString('latin1')) ? htmlTitle(res.body.toString('utf8')) : null;
-    return { server, title, status: res.status, realm: realmOf(res.headers) };
+    const text = res.body.toString('utf8');
+    const title = /html|text\/plain|^$/i.test(type) || /<title/i.test(res.body.subarray(0, 4096).toString('latin1')) ? htmlTitle(text) : null;
+    return { server, title, status: res.status, realm, wwwAuthenticate, body: text || null, certificate };
   }
+}
+
+/**
+ * GET /favicon.ico on the same web port: its hashes, or a rejection saying what came instead (a status, a page
+ * where an icon should be, an icon too large to hash whole).
+ */
+export async function readFavicon(t: HttpTarget): Promise<FaviconHashes> {
+  await t.beforeRequest?.();
+  const res = await httpRequest({ host: t.host, port: t.port, tls: t.tls, path: '/favicon.ico', timeoutMs: t.timeoutMs, signal: t.signal, maxBody: MAX_FAVICON_BYTES });
+  if (res.status !== 200) throw new Error(`answered ${res.status}, no favicon`);
+  if (res.truncated) throw new Error(`favicon larger than ${MAX_FAVICON_BYTES} bytes, not hashed`);
+  if (!res.body.length) throw new Error('answered 200 with an empty favicon');
+  // A server that answers every path with its page is not showing an icon.
+  if (/^\s*</.test(res.body.subarray(0, 64).toString('latin1')) && /html/i.test(headerText(res.headers['content-type']) ?? 'html')) {
+    throw new Error('answered 200 with a web page, not an icon');
+  }
+  return faviconHashes(res.body);
 }
 
 /** A redirect target as a path, only when it stays on the same device (never follow a device elsewhere). */

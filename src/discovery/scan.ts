@@ -1,6 +1,7 @@
 // A discovery scan: sweep the targets' TCP ports (and send each a unicast WS-Discovery Probe), then identify every
-// host that answered — HTTP(S) banner and vendor paths, RTSP OPTIONS, ONVIF device service, WS-Discovery scopes,
-// the neighbour table's MAC — and ask the provenance engine who made it. Each host has its own deadline, so a
+// host that answered — HTTP(S) banner, page, favicon, certificate and vendor paths, RTSP, ONVIF device service,
+// WS-Discovery scopes, FTP/telnet banners, UPnP, SADP, DHIP, SNMP (with a community), the neighbour table's MAC —
+// and ask the provenance engine who made it. Each host has its own deadline, so a
 // hostile or stalled device costs only its own time; the scan's signal stops everything and keeps what was found.
 import { setMaxListeners } from 'node:events';
 import type { CompiledCatalogue } from '../domain/provenance';
@@ -8,22 +9,37 @@ import { identify } from '../domain/provenance';
 import type { DeviceEvidence } from '../domain/provenance-types';
 import { catalogueRuntime } from '../catalog/index';
 import { normaliseMac } from '../domain/netaddr';
-import { checkPaths, describeError, readBanner, type BannerResult, type PathsResult } from './http';
+import { readServiceBanner, type BannerRead } from './banners';
+import type { FaviconHashes } from './favicon';
+import {
+  bannerShortfall, checkPaths, describeError, httpRequest, readBanner, readCertificate, readFavicon,
+  type BannerResult, type CertificateNames, type PathsResult,
+} from './http';
 import { NeighbourTable } from './neighbours';
 import { queryDevice, type DeviceCredentials, type OnvifResult } from './onvif';
 import { TokenBucket } from './rate';
-import { rtspOptions, type RtspResult } from './rtsp';
+import { rtspProbe } from './rtsp';
+import { readSnmpSystem, type SnmpSystem } from './snmp';
+import {
+  DHIP_PORT, SADP_PORT, SSDP_PORT, dhipSearch, parseDhipAnswer, parseSadpAnswer, parseSsdpAnswer, parseUpnpDescription,
+  rawResponse, sadpInquiry, sameDeviceLocation, ssdpSearch, udpExchange, type DeviceFacts, type UpnpDescription,
+} from './udp';
 import { ScopeGuard, type ScopeRefusal } from './scope';
 import { DEFAULT_PORTS, sweep } from './tcp';
 import { addresses, intToIpv4, mergeRanges, parseTarget, countAddresses, type TargetRange } from './targets';
 import type { DiscoveredDevice, ScanReport } from './types';
 import { WsDiscoveryClient, scopeValue, type ProbeMatch } from './wsdiscovery';
+import { MAX_XML_BYTES } from './xml';
 
 export const DEFAULTS = { rate: 2000, concurrency: 512, timeoutMs: 2000 } as const;
 
 const HTTP_PORTS = [80, 8080, 8000, 8081, 88];
 const HTTPS_PORTS = [443, 8443];
 const RTSP_PORTS = [554, 8554];
+const FTP_PORT = 21;
+const TELNET_PORT = 23;
+/** How long a UDP probe waits for its answer (a closed port answers at once, with ICMP port unreachable). */
+const UDP_WAIT_MS = 1000;
 /** A verdict this sure needs no vendor-path checks (a dozen more requests) to back it. */
 const CONFIDENT = 0.95;
 
@@ -51,6 +67,8 @@ export interface ScanOptions {
   hostDeadlineMs?: number;
   /** Login for ONVIF, per address (null: none for that address). */
   credentialsFor?: ((address: string) => Promise<DeviceCredentials | null>) | null;
+  /** SNMP community for an address, or null: SNMP (sysDescr, sysObjectID) is asked only where this gives one. */
+  snmpCommunityFor?: ((address: string) => string | null) | null;
   /**
    * Send a unicast WS-Discovery Probe to every target address during the sweep, not only to hosts with an open TCP
    * port. Finds ONVIF devices whose every port is outside the port list, at a price: one datagram per address (on a
@@ -154,22 +172,31 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 
   /**
    * Identifies one host in two rounds. First the cheap answers, in parallel: WS-Discovery (already asked during the
-   * sweep), the web banner, RTSP OPTIONS and ONVIF device information. Then, only when those leave doubt (no maker,
-   * confidence under CONFIDENT, or contradicting evidence such as a relabel), the vendor-path checks, which cost a
-   * dozen requests: requests are spent where the answer is uncertain.
+   * sweep), the web banner (with its certificate over HTTPS), RTSP OPTIONS (and DESCRIBE), ONVIF device information,
+   * FTP and telnet banners, and one datagram each for SSDP, SADP and DHIP (and SNMP where a community is given).
+   * Then, only when those leave doubt (no maker, confidence under CONFIDENT, or contradicting evidence such as a
+   * relabel), the vendor-path checks, which cost a dozen requests, the favicon and the TLS certificate: requests
+   * are spent where the answer is uncertain.
    */
   const identifyHost = async (h: HostWork): Promise<DiscoveredDevice> => {
     const hostSignal = AbortSignal.any([signal, AbortSignal.timeout(hostDeadlineMs)]);
     setMaxListeners(0, hostSignal);
     const probes: DiscoveredDevice['probes'] = [];
-    const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+    const failure = (e: unknown) => (hostSignal.aborted && !signal.aborted ? `host deadline (${hostDeadlineMs} ms) reached` : describeError(e));
+    /**
+     * Runs one probe step and reports it. `judge` says whether an answer is usable: null when it is, else what came
+     * instead ("answered 404, no Server header"); such a step is reported as not ok, but its answer is still kept.
+     */
+    const timed = async <T>(name: string, fn: () => Promise<T>, judge?: (v: T) => string | null, got?: (v: T) => string | null): Promise<T | null> => {
       const s = performance.now();
       try {
         const v = await fn();
-        probes.push({ probe: name, ok: true, ms: Math.round(performance.now() - s) });
+        const shortfall = judge?.(v) ?? null;
+        const summary = shortfall ? null : got?.(v);
+        probes.push({ probe: name, ok: !shortfall, ms: Math.round(performance.now() - s), ...(shortfall ? { error: shortfall } : {}), ...(summary ? { got: summary.slice(0, 160) } : {}) });
         return v;
       } catch (e) {
-        probes.push({ probe: name, ok: false, ms: Math.round(performance.now() - s), error: hostSignal.aborted && !signal.aborted ? `host deadline (${hostDeadlineMs} ms) reached` : describeError(e) });
+        probes.push({ probe: name, ok: false, ms: Math.round(performance.now() - s), error: failure(e) });
         return null;
       }
     };
@@ -178,6 +205,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     const httpsPort = HTTPS_PORTS.find((p) => open.has(p));
     const rtspPort = RTSP_PORTS.find((p) => open.has(p));
     const web = (port: number, tls: boolean) => ({ host: h.address, port, tls, timeoutMs, signal: hostSignal, beforeRequest: take });
+    const udpWait = Math.min(timeoutMs, UDP_WAIT_MS);
 
     // WS-Discovery: a Probe now (with wsdAll the sweep sent one already: this one covers a lost datagram).
     const wsdTask = (async () => {
@@ -186,38 +214,106 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       return wsd.waitFor(h.address, Math.min(timeoutMs, 1000), hostSignal);
     })().catch(() => null); // stopped while waiting for a token: no ProbeMatch
     const macTask = neighbours.macOf(h.address).catch(() => null);
+    const bannerGot = (b: BannerResult) => [b.server && `Server "${b.server}"`, b.title && `title "${b.title}"`, b.realm && `realm "${b.realm}"`].filter(Boolean).join(', ') || `answered ${b.status}`;
+    const readWebBanner = (name: string, t: Parameters<typeof readBanner>[0]) => timed<BannerResult>(name, () => readBanner(t), bannerShortfall, bannerGot);
     // The web banner over HTTP; over HTTPS only when there is no plain HTTP port or it did not answer. A device
     // that has not answered plain HTTP within a quarter of the timeout is asked over HTTPS at once as well (a hedged
     // request), so a stalled web server costs one timeout, not two in a row; a prompt answer cancels the hedge.
-    const bannerTask = (async () => {
-      if (httpPort === undefined) return httpsPort === undefined ? null : timed<BannerResult>(`https:${httpsPort} banner`, () => readBanner(web(httpsPort, true)));
-      if (httpsPort === undefined) return timed<BannerResult>(`http:${httpPort} banner`, () => readBanner(web(httpPort, false)));
+    const bannerTask = (async (): Promise<{ banner: BannerResult; tls: boolean } | null> => {
+      const over = (tls: boolean) => (b: BannerResult | null) => (b ? { banner: b, tls } : null);
+      if (httpPort === undefined) return httpsPort === undefined ? null : readWebBanner(`https:${httpsPort} banner`, web(httpsPort, true)).then(over(true));
+      if (httpsPort === undefined) return readWebBanner(`http:${httpPort} banner`, web(httpPort, false)).then(over(false));
       let tlsTask: Promise<BannerResult | null> | null = null;
       let timer: NodeJS.Timeout | undefined;
       const hedge = new AbortController();
       const hedged = AbortSignal.any([hostSignal, hedge.signal]);
-      const startTls = () => (tlsTask ??= timed<BannerResult>(`https:${httpsPort} banner`,
-        () => readBanner({ ...web(httpsPort, true), signal: hedged, beforeRequest: () => limiter.take(1, hedged) })));
+      const startTls = () => (tlsTask ??= readWebBanner(`https:${httpsPort} banner`, { ...web(httpsPort, true), signal: hedged, beforeRequest: () => limiter.take(1, hedged) }));
       // The clock starts once the plain request has its token: at a gentle --rate the wait for it is not the device's.
-      const plainTask = timed<BannerResult>(`http:${httpPort} banner`, () => readBanner({
+      const plain = await readWebBanner(`http:${httpPort} banner`, {
         ...web(httpPort, false), beforeRequest: async () => { await take(); timer ??= setTimeout(startTls, Math.max(50, timeoutMs / 4)); },
-      }));
-      const plain = await plainTask;
+      });
       clearTimeout(timer);
       if (plain) {
-        if (tlsTask) {
+        // (Set by the timer's callback, which the compiler does not follow.)
+        const hedgedTask = tlsTask as Promise<BannerResult | null> | null;
+        if (hedgedTask) {
           // Its "aborted" line would only confuse the report.
           hedge.abort();
-          await tlsTask;
+          const tlsBanner = await hedgedTask;
           const i = probes.findIndex((x) => x.probe === `https:${httpsPort} banner`);
-          if (i >= 0) probes.splice(i, 1);
+          if (i >= 0 && !tlsBanner) probes.splice(i, 1);
+          // Both answered: the plain page is the banner, the TLS answer still gave its certificate.
+          if (tlsBanner?.certificate) return { banner: { ...plain, certificate: tlsBanner.certificate }, tls: false };
         }
-        return plain;
+        return { banner: plain, tls: false };
       }
-      return startTls();
+      return startTls().then(over(true));
     })();
-    const rtspTask = rtspPort === undefined ? Promise.resolve(null)
-      : timed<RtspResult>(`rtsp:${rtspPort} OPTIONS`, async () => { await take(); return rtspOptions(h.address, rtspPort, timeoutMs, hostSignal); });
+    const rtspTask = rtspPort === undefined ? Promise.resolve(null) : (async () => {
+      const s = performance.now();
+      try {
+        await take();
+        const r = await rtspProbe(h.address, rtspPort, timeoutMs, hostSignal, take);
+        const ms = Math.round(performance.now() - s);
+        const o = r.options;
+        probes.push(o.server || o.realm
+          ? { probe: `rtsp:${rtspPort} OPTIONS`, ok: true, ms, got: [o.server && `Server "${o.server}"`, o.realm && `realm "${o.realm}"`].filter(Boolean).join(', ') }
+          : { probe: `rtsp:${rtspPort} OPTIONS`, ok: false, ms, error: `answered ${o.status}, no Server header or realm` });
+        const d = r.describe;
+        if (d instanceof Error) probes.push({ probe: `rtsp:${rtspPort} DESCRIBE`, ok: false, ms, error: failure(d) });
+        else if (d) {
+          probes.push(d.realm || (d.server && !o.server)
+            ? { probe: `rtsp:${rtspPort} DESCRIBE`, ok: true, ms, got: [d.server && `Server "${d.server}"`, d.realm && `realm "${d.realm}"`].filter(Boolean).join(', ') }
+            : { probe: `rtsp:${rtspPort} DESCRIBE`, ok: false, ms, error: `answered ${d.status}, no realm${d.server ? '' : ' or Server header'}` });
+        }
+        return r;
+      } catch (e) {
+        probes.push({ probe: `rtsp:${rtspPort} OPTIONS`, ok: false, ms: Math.round(performance.now() - s), error: failure(e) });
+        return null;
+      }
+    })();
+    // FTP and telnet speak first. When the sweep's port list had them, only an open port is asked; otherwise the
+    // host found by the sweep is asked directly (a refused connect costs one round trip, not a sweep of every address).
+    const bannerPort = (kind: 'ftp' | 'telnet', port: number) => (ports.includes(port) && !open.has(port) ? Promise.resolve(null)
+      : timed<BannerRead>(`${kind}:${port} banner`, async () => { await take(); return readServiceBanner(kind, h.address, port, timeoutMs, hostSignal); }, undefined, (b) => `"${b.banner.slice(0, 100)}"`));
+    const ftpTask = bannerPort('ftp', FTP_PORT);
+    const telnetTask = bannerPort('telnet', TELNET_PORT);
+    // UDP: each a datagram to this address only.
+    const udp = <T>(name: string, port: number, payload: () => Buffer, parse: (m: Buffer) => T | null, what: string, got: (v: T) => string) =>
+      timed<{ msg: Buffer; parsed: T | null }>(`${name}:${port}`, async () => {
+        await take();
+        const msg = await udpExchange(h.address, port, payload(), udpWait, hostSignal);
+        return { msg, parsed: parse(msg) };
+      }, (r) => (r.parsed ? null : `answered ${r.msg.length} bytes that are not ${what}`), (r) => got(r.parsed!));
+    const factsGot = (f: DeviceFacts) => [f.model && `model ${f.model}`, f.serial && `serial ${f.serial}`, f.mac && `MAC ${f.mac}`].filter(Boolean).join(', ') || 'an answer without model, serial or MAC';
+    const upnpTask = (async () => {
+      const r = await udp('ssdp', SSDP_PORT, () => ssdpSearch(h.address), parseSsdpAnswer, 'an SSDP answer',
+        (a) => `SERVER "${a.server ?? '-'}", LOCATION ${a.location ?? '-'}`);
+      const answer = r?.parsed;
+      if (!answer?.location) return answer ? { answer, description: null } : null;
+      const at = sameDeviceLocation(answer.location, h.address);
+      if (!at) {
+        probes.push({ probe: 'upnp description', ok: false, ms: 0, error: `not followed: LOCATION ${answer.location.slice(0, 100)} is not on this device` });
+        return { answer, description: null };
+      }
+      const description = await timed<UpnpDescription>(`upnp description (http:${at.port})`, async () => {
+        await take();
+        const res = await httpRequest({ host: h.address, port: at.port, path: at.path, timeoutMs, signal: hostSignal, maxBody: MAX_XML_BYTES });
+        if (res.status !== 200) throw new Error(`answered ${res.status}`);
+        if (res.truncated) throw new Error(`description larger than ${MAX_XML_BYTES} bytes, not read`);
+        return parseUpnpDescription(res.body.toString('utf8'));
+      }, (d) => (d.manufacturer || d.modelName ? null : 'description without manufacturer or modelName'), (d) => `${d.manufacturer ?? '-'} ${d.modelName ?? ''}`);
+      return { answer, description };
+    })();
+    const sadpTask = udp('sadp', SADP_PORT, sadpInquiry, parseSadpAnswer, 'a SADP ProbeMatch', factsGot);
+    const dhipTask = udp('dhip', DHIP_PORT, dhipSearch, parseDhipAnswer, 'a DHIP device answer', factsGot);
+    // SNMP only with a community the user gave for this address (and the address in scope): nothing is sent otherwise.
+    const snmpTask = (async () => {
+      const community = o.snmpCommunityFor && guard.allows(h.address) ? o.snmpCommunityFor(h.address) : null;
+      if (!community) return null;
+      return timed<SnmpSystem>('snmp:161 system', async () => { await take(); return readSnmpSystem(h.address, community, udpWait, hostSignal); },
+        undefined, (v) => `sysDescr "${(v.sysDescr ?? '-').slice(0, 80)}"`);
+    })();
     const onvifTask = (async (): Promise<OnvifResult | null> => {
       // The device service is where WS-Discovery says (if on this device), else the usual path on the web port.
       const match = await wsdTask;
@@ -235,25 +331,67 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
         return null;
       }
     })();
-    const [match, firstBanner, rtsp, onvif, mac] = await Promise.all([wsdTask, bannerTask, rtspTask, onvifTask, macTask]);
+    const [match, firstWeb, rtsp, onvif, mac, ftp, telnet, upnp, sadp, dhip, snmpSystem] = await Promise.all([
+      wsdTask, bannerTask, rtspTask, onvifTask, macTask, ftpTask, telnetTask, upnpTask, sadpTask, dhipTask, snmpTask]);
+    // The favicon, and the certificate when the banner came over plain HTTP: asked in the second round, on the port
+    // whose banner answered.
+    let extras: { favicon: FaviconHashes | null; certificate: CertificateNames | null } = { favicon: null, certificate: null };
+    const extrasTask = async () => {
+      if (!firstWeb || hostSignal.aborted) return extras;
+      const port = firstWeb.tls ? httpsPort! : httpPort!;
+      const [favicon, certificate] = await Promise.all([
+        timed<FaviconHashes>(`${firstWeb.tls ? 'https' : 'http'}:${port} favicon`, () => readFavicon(web(port, firstWeb.tls)), undefined, (f) => `md5 ${f.faviconMd5}, mmh3 ${f.faviconMmh3}`),
+        httpsPort === undefined || firstWeb.banner.certificate ? null
+          : timed<CertificateNames>(`tls:${httpsPort} certificate`, async () => { await take(); return readCertificate(h.address, httpsPort, timeoutMs, hostSignal); },
+            (c) => (c.subject || c.issuer ? null : 'certificate without subject or issuer'), (c) => `subject ${c.subject ?? '-'}`),
+      ]);
+      return { favicon, certificate };
+    };
+    const firstBanner = firstWeb?.banner ?? null;
     let banner = firstBanner;
+    const sadpFacts = sadp?.parsed ?? null;
+    const dhipFacts = dhip?.parsed ?? null;
+    const services = [
+      ...(sadp ? [{ service: 'sadp', port: SADP_PORT, rawResponse: rawResponse(sadp.msg) }] : []),
+      ...(dhip ? [{ service: 'dhip', port: DHIP_PORT, rawResponse: rawResponse(dhip.msg) }] : []),
+    ];
 
     const evidenceFrom = (paths: PathsResult | null): DeviceEvidence => {
       const scopes = match?.scopes ?? [];
       const info = onvif?.info ?? null;
       const vendor = paths?.info ?? {};
+      const told = sadpFacts ?? dhipFacts; // what a vendor discovery protocol said about the device
+      const realms = [banner?.realm, rtsp?.realm].filter((r): r is string => !!r);
+      const certificate = banner?.certificate ?? extras.certificate;
       return {
-        model: info?.model ?? vendor.model ?? scopeValue(scopes, 'hardware'),
-        firmware: info?.firmwareVersion ?? vendor.firmware ?? null,
-        serial: info?.serialNumber ?? vendor.serial ?? null,
+        model: info?.model ?? vendor.model ?? told?.model ?? scopeValue(scopes, 'hardware'),
+        firmware: info?.firmwareVersion ?? vendor.firmware ?? told?.firmware ?? null,
+        serial: info?.serialNumber ?? vendor.serial ?? told?.serial ?? null,
         // The neighbour table is the device's own MAC; what the device reports about itself comes after.
-        mac: canonicalMac(mac ?? onvif?.mac ?? vendor.mac ?? scopeValue(scopes, 'mac')),
+        mac: canonicalMac(mac ?? onvif?.mac ?? vendor.mac ?? told?.mac ?? scopeValue(scopes, 'mac')),
         httpServer: banner?.server ?? null,
         httpTitle: banner?.title ?? null,
         httpPaths: paths?.answered ?? [],
         rtspServer: rtsp?.server ?? null,
         onvif: info,
         scopes,
+        ...(realms.length ? { realm: realms[0], realms: [...new Set(realms)] } : {}),
+        ...optional({
+          wwwAuthenticate: banner?.wwwAuthenticate ?? rtsp?.wwwAuthenticate,
+          httpBody: banner?.body,
+          faviconMd5: extras.favicon?.faviconMd5,
+          faviconMmh3: extras.favicon?.faviconMmh3,
+          x509Subject: certificate?.subject,
+          x509Issuer: certificate?.issuer,
+          ftpBanner: ftp?.banner,
+          telnetBanner: telnet?.banner,
+          upnpServer: upnp?.answer.server,
+          upnpManufacturer: upnp?.description?.manufacturer,
+          upnpModelName: upnp?.description?.modelName,
+          snmpSysDescr: snmpSystem?.sysDescr,
+          snmpSysObjectId: snmpSystem?.sysObjectId,
+        }),
+        ...(services.length ? { services } : {}),
       };
     };
     let evidence = evidenceFrom(null);
@@ -261,28 +399,32 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     const webPort = httpPort ?? httpsPort;
     // A host that answered none of the first round (every probe failed or timed out) is stalled or not a device
     // at all: asking a dozen vendor paths would only cost it another timeout.
-    const answeredAnything = !!(match || firstBanner || rtsp || onvif?.info || onvif?.steps.some((st) => st.ok) || (onvif && onvif.auth !== 'anonymous'));
+    const answeredAnything = !!(match || firstBanner || rtsp || onvif?.info || onvif?.steps.some((st) => st.ok) || (onvif && onvif.auth !== 'anonymous')
+      || ftp || telnet || upnp || sadp || dhip || snmpSystem);
     if (webPort !== undefined && !hostSignal.aborted && !answeredAnything) {
       probes.push({ probe: `http:${webPort} vendor paths`, ok: false, ms: 0, error: 'skipped: the device answered none of the first probes' });
     } else if (webPort !== undefined && !hostSignal.aborted) {
       if (verdict.origin === null || verdict.confidence < CONFIDENT || verdict.conflicts.length) {
-        // In doubt: the vendor paths, and the banner once more if it did not come (a busy device may have been slow).
-        const [paths, retried] = await Promise.all([
-          timed<PathsResult>(`http:${webPort} vendor paths`, () => checkPaths(web(webPort, httpPort === undefined))),
-          banner ? null : timed<BannerResult>(`http:${webPort} banner (again)`, () => readBanner(web(webPort, httpPort === undefined))),
+        // In doubt: the vendor paths, favicon and certificate, and the banner once more if it did not come (a busy
+        // device may have been slow).
+        const [paths, retried, more] = await Promise.all([
+          timed<PathsResult>(`http:${webPort} vendor paths`, () => checkPaths(web(webPort, httpPort === undefined)),
+            (p) => (p.answered.length ? null : `no vendor path answered differently from a missing page (which got ${p.canaryStatus})`), (p) => p.answered.join(' ')),
+          banner ? null : readWebBanner(`http:${webPort} banner (again)`, web(webPort, httpPort === undefined)),
+          extrasTask(),
         ]);
         banner ??= retried;
+        extras = more;
         evidence = evidenceFrom(paths);
         verdict = identify(compiled, evidence);
       } else {
-        probes.push({ probe: `http:${webPort} vendor paths`, ok: true, ms: 0, error: `skipped: identified with confidence ${verdict.confidence} already` });
+        probes.push({ probe: `http:${webPort} vendor paths, favicon, certificate`, ok: false, ms: 0, error: `skipped: identified with confidence ${verdict.confidence} already` });
       }
     }
 
     probes.push({ probe: 'ws-discovery', ok: !!match, ms: 0, ...(match ? {} : { error: wsd.errors.get(h.address) ?? 'no ProbeMatch' }) });
     if (mac) probes.push({ probe: 'neighbour-table', ok: true, ms: 0 });
     if (signal.aborted) probes.push({ probe: 'identify', ok: false, ms: 0, error: 'cut short: the scan was stopped' });
-    const realms = [banner?.realm, rtsp?.realm].filter((r): r is string => !!r);
     return {
       ...evidence,
       address: h.address,
@@ -291,7 +433,6 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
       probes,
       verdict,
       seenAt: new Date().toISOString(),
-      ...(realms.length ? { realms: [...new Set(realms)] } : {}),
       ...(onvif ? { onvifAuth: onvif.auth, clockOffsetMs: onvif.clockOffsetMs } : {}),
     };
   };
@@ -344,6 +485,11 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     targets: o.targets, ports, hostsScanned: hostsDone, interrupted, devices: sorted,
     timings: { sweepMs, totalMs: Math.round(performance.now() - t0) },
   };
+}
+
+/** The fields that have a value (a report carries no empty evidence). */
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined && v !== '')) as Partial<T>;
 }
 
 /** MACs in one form (44:19:B6:01:02:03) so the register can compare them; an unreadable one is kept as given. */

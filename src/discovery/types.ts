@@ -13,8 +13,11 @@ export interface DiscoveredDevice extends DeviceEvidence {
   ports: number[];
   /** WS-Discovery ProbeMatch details, when the device answered a Probe. */
   wsDiscovery?: { endpoint: string | null; xaddrs: string[]; types: string[] } | null;
-  /** Each probe tried against this host, with its outcome (for people diagnosing a scan). */
-  probes: { probe: string; ok: boolean; ms: number; error?: string }[];
+  /**
+   * Each probe tried against this host, with its outcome (for people diagnosing a scan): ok only when it got a usable
+   * answer (then `got` may summarise it); otherwise `error` says what came instead ("answered 404, …", "no answer in …").
+   */
+  probes: { probe: string; ok: boolean; ms: number; error?: string; got?: string }[];
   verdict: Verdict;
   /** ISO timestamp of the last answer from the device. */
   seenAt: string;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedVerdict, generateFleet, type SimDevice } from '../../tools/simulator/fleet';
 import { DEFAULT_CREDENTIALS, startSimulator, type Simulator } from '../../tools/simulator/server';
+import { SIM_SNMP_COMMUNITY } from '../../tools/simulator/services';
 import type { ScanReport } from '../../src/discovery/types';
 
 const root = path.resolve(__dirname, '../..');
@@ -50,6 +51,21 @@ describe('sightline discover (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/127\.44\.0\.1 is not in an allowed range \(127\.43\.0\.0\/16\)/);
     expect(r.stderr).not.toMatch(/127\.43\.0\.0\/28 is not/);
+  }, 120_000);
+
+  it('sends the SNMP community only inside --snmp-ranges, refuses ranges outside --allow, and never reports it', async () => {
+    const outside = await discover(['127.43.0.0/28', '--allow', '127.43.0.0/16', '--snmp-community', 'x', '--snmp-ranges', '127.50.0.0/24']);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--snmp-ranges: 127\.50\.0\.0\/24 is not in an allowed range/);
+    const hanwha = fleet.find((d) => d.make === 'hanwha')!;
+    const r = await discover(['127.43.0.0/28', '--allow', '127.43.0.0/16', '--snmp-ranges', `${hanwha.address}/32`, '--json', '-', '--quiet'],
+      { SIGHTLINE_SNMP_COMMUNITY: SIM_SNMP_COMMUNITY });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    const asked = report.devices.filter((d) => d.probes.some((p) => /snmp/.test(p.probe)));
+    expect(asked.map((d) => d.address)).toEqual([hanwha.address]);
+    expect(asked[0]).toMatchObject({ snmpSysDescr: hanwha.model });
+    expect(r.stdout + r.stderr).not.toContain(SIM_SNMP_COMMUNITY);
   }, 120_000);
 
   it('Ctrl-C stops the scan cleanly and keeps what was found in the JSON file', async () => {

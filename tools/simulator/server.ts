@@ -14,6 +14,7 @@ import { faviconFor } from './favicon';
 import { devicePorts, type SimDevice } from './fleet';
 import { answerOnvif, answerProbe, isOnvifPath } from './onvif';
 import { serveRtsp } from './rtsp';
+import { startServices } from './services';
 import { httpChallenge, readRequests, serialize, type Answer, type WireRequest } from './wire';
 
 export interface SimulatorOptions {
@@ -201,5 +202,7 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
     await closeAll();
     throw e;
   }
-  return { devices, stats, close: closeAll };
+  // FTP, telnet, UPnP, SADP, DHIP and SNMP, per make (services.ts).
+  const services = await startServices(devices).catch(async (e: unknown) => { await closeAll(); throw e; });
+  return { devices, stats, close: async () => { await services.close(); await closeAll(); } };
 }
