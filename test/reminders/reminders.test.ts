@@ -14,7 +14,11 @@ describeEachDb('e-mail reminders', (db, kind) => {
   let org: OrgFixture;
   let items: DueItem[] = [];
   let app: FastifyInstance;
+  // The periodic scan (run by drain()) reads this clock, never today's date: each step below sets it.
+  let clock = new Date('2026-11-25T09:00:00Z');
+  const scanAt = (d: ReminderDeps, at: Date) => { clock = at; return scanReminders(d, at); };
   const deps = (): ReminderDeps => ({
+    now: () => clock,
     db: db().db, jobs: new DbJobQueue(db().db, kind, { backoffMs: 0 }), mailer: createSmtpMailer(smtp.url, 'Sightline <reminders@sightline.test>'),
     publicUrl: 'https://sightline.test', dueSource: async (_db, q) => items.filter((i) => i.orgId === q.orgId),
   });
@@ -34,16 +38,16 @@ describeEachDb('e-mail reminders', (db, kind) => {
     items = [item({ dueDate: '2026-12-05' })];
     const d = deps();
     registerReminderJobs(d);
-    await scanReminders(d, new Date('2026-11-25T09:00:00Z')); // 10 days before: within the 14-day lead time
-    await scanReminders(d, new Date('2026-11-26T09:00:00Z')); // again: nothing new
+    await scanAt(d, new Date('2026-11-25T09:00:00Z')); // 10 days before: within the 14-day lead time
+    await scanAt(d, new Date('2026-11-26T09:00:00Z')); // again: nothing new
     await d.jobs.drain();
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0].to).toEqual([`engineer@${org.slug}.example.gov.uk`]);
     expect(smtp.received[0].subject).toBe('Due soon: Quarterly camera check – Civic Centre (due 5 December 2026)');
     expect(smtp.received[0].body).toContain(`https://sightline.test/o/${org.slug}/maintenance`);
 
-    await scanReminders(d, new Date('2026-12-08T09:00:00Z')); // a Tuesday: no digest in the way
-    await scanReminders(d, new Date('2026-12-09T09:00:00Z'));
+    await scanAt(d, new Date('2026-12-08T09:00:00Z')); // a Tuesday: no digest in the way
+    await scanAt(d, new Date('2026-12-09T09:00:00Z'));
     await d.jobs.drain();
     expect(smtp.received.map((m) => m.subject)).toEqual([
       'Due soon: Quarterly camera check – Civic Centre (due 5 December 2026)',
@@ -59,7 +63,7 @@ describeEachDb('e-mail reminders', (db, kind) => {
     expect(saved.statusCode).toBe(303);
     const d = deps();
     registerReminderJobs(d);
-    await scanReminders(d, new Date('2026-12-02T10:00:00Z'));
+    await scanAt(d, new Date('2026-12-02T10:00:00Z'));
     await d.jobs.drain();
     expect(smtp.received.map((m) => m.to[0]).sort()).toEqual([`admin@${org.slug}.example.gov.uk`]);
   });
@@ -70,13 +74,13 @@ describeEachDb('e-mail reminders', (db, kind) => {
     const d = deps();
     registerReminderJobs(d);
     smtp.failNext(1);
-    await scanReminders(d, new Date('2026-12-01T10:00:00Z'));
+    await scanAt(d, new Date('2026-12-01T10:00:00Z'));
     await d.jobs.drain(); // attempt 1 refused; attempt 2 (backoff 0) succeeds in the same drain
     expect(smtp.received.filter((m) => m.subject.startsWith('Due soon: Firmware review'))).toHaveLength(1);
 
     smtp.failNext(100);
     items = [item({ key: 'sched-4:2026-12-03', dueDate: '2026-12-03', title: 'Lens cleaning' })];
-    await scanReminders(d, new Date('2026-12-01T10:00:00Z'));
+    await scanAt(d, new Date('2026-12-01T10:00:00Z'));
     await d.jobs.drain();
     smtp.failNext(0);
     const list = await api(app, org.tokens.admin, 'GET', '/api/v1/reminders?state=failed');
@@ -100,11 +104,11 @@ describeEachDb('e-mail reminders', (db, kind) => {
     items = [item({ key: 'sched-5:2026-12-09', dueDate: '2026-12-09', leadDays: 1, title: 'Signage check' }), item({ key: 'sched-6:2026-11-20', dueDate: '2026-11-20', title: 'Backup test' })];
     const d = deps();
     registerReminderJobs(d);
-    await scanReminders(d, new Date('2026-11-30T06:30:00Z')); // Monday 06:30 London: too early for the digest
+    await scanAt(d, new Date('2026-11-30T06:30:00Z')); // Monday 06:30 London: too early for the digest
     await d.jobs.drain();
     expect(smtp.received.filter((m) => m.subject.includes('weekly digest'))).toHaveLength(0);
-    await scanReminders(d, new Date('2026-11-30T07:30:00Z'));
-    await scanReminders(d, new Date('2026-12-01T07:30:00Z'));
+    await scanAt(d, new Date('2026-11-30T07:30:00Z'));
+    await scanAt(d, new Date('2026-12-01T07:30:00Z'));
     await d.jobs.drain();
     const digests = smtp.received.filter((m) => m.subject.includes('weekly digest'));
     expect(digests).toHaveLength(1);

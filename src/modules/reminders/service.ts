@@ -42,7 +42,11 @@ export interface DueItem {
 /** Lists the due items of an organisation in a date window (inclusive). */
 export type DueSource = (db: Kysely<DB>, q: { orgId: string; from: string; to: string }) => Promise<DueItem[]>;
 
-export interface ReminderDeps { db: Kysely<DB>; jobs: JobQueue; mailer: Mailer; publicUrl: string; dueSource: DueSource }
+export interface ReminderDeps {
+  db: Kysely<DB>; jobs: JobQueue; mailer: Mailer; publicUrl: string; dueSource: DueSource;
+  /** The clock the periodic scan reads (tests set it, so a scan never depends on today's date). */
+  now?: () => Date;
+}
 
 const KIND_WORDS = { due_soon: 'Due soon', overdue: 'Overdue', digest: 'This week' } as const;
 
@@ -133,7 +137,7 @@ export async function sendReminder(deps: ReminderDeps, job: JobInfo): Promise<{ 
 }
 
 export function registerReminderJobs(deps: ReminderDeps, scanEveryMs = 5 * 60_000): void {
-  deps.jobs.handle(SCAN_JOB, async () => ({ created: await scanReminders(deps, new Date()) }));
+  deps.jobs.handle(SCAN_JOB, async () => ({ created: await scanReminders(deps, deps.now ? deps.now() : new Date()) }));
   deps.jobs.handle(SEND_JOB, (job) => sendReminder(deps, job));
   deps.jobs.every(SCAN_JOB, scanEveryMs);
 }
