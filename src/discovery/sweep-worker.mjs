@@ -33,10 +33,10 @@ function rawBinding() {
 }
 const raw = process.env.SIGHTLINE_SWEEP_NET === '1' ? null : rawBinding();
 
-// Host state: how many ports are still unanswered, and which answered open.
-/** @type {Map<number, { left: number, open: number[] }>} */
-const hosts = new Map();
-/** Probes not yet started, as a flat list of [host, portIndex] pairs. */
+// Host state: its address as text (built once, not once per port), how many ports are still unanswered, and which
+// answered open. Probes point at it directly, so settling one needs no look-up.
+/** @typedef {{ host: number, addr: string, left: number, open: number[] }} HostState */
+/** Probes not yet started, as a flat list of [HostState, portIndex] pairs. */
 let queue = [];
 let queueHead = 0;
 let inflight = 0;
@@ -61,15 +61,12 @@ function settle(probe, isOpen) {
   if (probe.settled) return;
   probe.settled = true;
   inflight--;
-  const h = hosts.get(probe.host);
-  if (h) {
-    if (isOpen) h.open.push(ports[probe.portIndex]);
-    if (--h.left === 0) {
-      hosts.delete(probe.host);
-      doneCount++;
-      if (h.open.length) openBatch.push([probe.host, h.open.sort((a, b) => a - b)]);
-      if (!flushTimer) flushTimer = setTimeout(flush, 20);
-    }
+  const h = probe.state;
+  if (isOpen) h.open.push(ports[probe.portIndex]);
+  if (--h.left === 0) {
+    doneCount++;
+    if (h.open.length) openBatch.push([h.host, h.open.sort((a, b) => a - b)]);
+    if (!flushTimer) flushTimer = setTimeout(flush, 20);
   }
   pump();
 }
@@ -78,23 +75,24 @@ function ip(n) {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+// The raw path's connect request is the probe itself (one object per connect, not two).
 function onRawComplete(status, handle) {
-  const probe = this.probe;
   handle.close();
-  if (probe.settled) return;
-  settle(probe, status === 0 || status === RESET);
+  if (this.settled) return;
+  settle(this, status === 0 || status === RESET);
 }
 
 /** Starts one probe; false when the system is out of sockets (the probe goes back on the queue). */
-function start(host, portIndex) {
-  const probe = { host, portIndex, deadline: performance.now() + timeoutMs, settled: false, handle: null };
+function start(state, portIndex) {
+  const deadline = performance.now() + timeoutMs;
   inflight++;
+  let probe;
   if (raw) {
     const handle = new raw.TCP(raw.SOCKET);
-    const req = new raw.TCPConnectWrap();
-    req.oncomplete = onRawComplete;
-    req.probe = probe;
-    const err = handle.connect(req, ip(host), ports[portIndex]);
+    probe = new raw.TCPConnectWrap();
+    probe.oncomplete = onRawComplete;
+    probe.state = state; probe.portIndex = portIndex; probe.deadline = deadline; probe.settled = false; probe.handle = null;
+    const err = handle.connect(probe, state.addr, ports[portIndex]);
     if (err) {
       handle.close();
       if (RESOURCE_ERRORS.has(err)) { inflight--; return false; }
@@ -103,7 +101,8 @@ function start(host, portIndex) {
     }
     probe.handle = handle;
   } else {
-    const socket = net.connect({ host: ip(host), port: ports[portIndex] });
+    probe = { state, portIndex, deadline, settled: false, handle: null };
+    const socket = net.connect({ host: state.addr, port: ports[portIndex] });
     socket.on('connect', () => { settle(probe, true); socket.destroy(); });
     socket.on('error', (e) => settle(probe, /** @type {NodeJS.ErrnoException} */ (e).code === 'ECONNRESET'));
     probe.handle = socket;
@@ -117,9 +116,9 @@ function pump() {
   if (pumping) return; // settle() calls back in; the loop below is already running
   pumping = true;
   while (!stopping && inflight < concurrency && queueHead < queue.length) {
-    const host = queue[queueHead];
+    const state = queue[queueHead];
     const portIndex = queue[queueHead + 1];
-    if (!start(host, portIndex)) {
+    if (!start(state, portIndex)) {
       // Out of sockets: retry when one closes, or shortly if none is open to close.
       if (inflight === 0) setTimeout(pump, 50);
       break;
@@ -148,8 +147,8 @@ setInterval(() => {
 parentPort.on('message', (msg) => {
   if (msg.type === 'hosts') {
     for (const host of msg.hosts) {
-      hosts.set(host, { left: ports.length, open: [] });
-      for (let i = 0; i < ports.length; i++) queue.push(host, i);
+      const state = { host, addr: ip(host), left: ports.length, open: [] };
+      for (let i = 0; i < ports.length; i++) queue.push(state, i);
     }
     pump();
   } else if (msg.type === 'stop') {
