@@ -1,6 +1,9 @@
 // Discovery: `sightline discover` against nmap on the same TCP sweep, in the same run.
 //
-//   node bin/run-ts.mjs bench/discovery.ts [--devices 2000] [--rate 100000] [--concurrency 2048] [--timeout 2000] [--runs 1]
+//   node bin/run-ts.mjs bench/discovery.ts [--devices 2000] [--rate 100000] [--concurrency 2048] [--timeout 2000] [--runs 1] [--busy 1]
+//
+// --busy 1 keeps one core busy with another process (a spinning loop) for the whole run: a machine that is doing
+// something else too.
 //
 // A simulated fleet (`sightline simulate`, its own process) of N live devices scattered at random over the 65,536
 // addresses of 127.2.0.0/16; then, alternately, `sightline discover 127.2.0.0/16` (TCP sweep of the port list, then
@@ -24,6 +27,7 @@ const TIMEOUT = Number(args.timeout ?? 2000);
 const RUNS = Number(args.runs ?? 1);
 const WORKERS = args.workers ? ['--workers', String(Number(args.workers))] : [];
 const MISBEHAVING = Number(args.misbehaving ?? 0.02);
+const BUSY = Number(args.busy ?? 0);
 const NET = '127.2.0.0/16';
 const EMPTY_NET = '127.3.0.0/16';
 const NMAP = '/usr/bin/nmap';
@@ -80,6 +84,8 @@ async function main() {
 
   const ports = DEFAULT_PORTS.join(',');
   const rows: string[] = [];
+  // Another process that takes a whole core for as long as the runs last.
+  const spinners = Array.from({ length: BUSY }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   try {
     for (let run = 1; run <= RUNS; run++) {
       const json = path.join(out, `discovery-report-${run}.json`);
@@ -130,8 +136,11 @@ async function main() {
       rows.push(`| ${run} | sightline discover, sweep only (${EMPTY_NET}, nothing listening) | ${(de.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (de.ms / 1000)).toLocaleString('en-GB')} | ${de.cpu.toFixed(1)} s | ${emptyFound} (none expected) | — |`);
       rows.push(`| ${run} | nmap -sT, sweep only (${EMPTY_NET}) | ${(ne.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (ne.ms / 1000)).toLocaleString('en-GB')} | ${ne.cpu.toFixed(1)} s | — | — |`);
       rows.push(`| ${run} | ratio nmap ÷ discover, sweep only (wall) | ${(ne.ms / de.ms).toFixed(2)}× | | | | |`);
+      // The cost bar: CPU per address, like for like (same addresses, ports and rate).
+      rows.push(`| ${run} | CPU per address, sweep only: discover ÷ nmap | ${(de.cpu / ne.cpu).toFixed(2)}× (${((de.cpu / 65_536) * 1e6).toFixed(0)} µs vs ${((ne.cpu / 65_536) * 1e6).toFixed(0)} µs) | | | | |`);
     }
   } finally {
+    for (const p of spinners) p.kill('SIGKILL');
     sim.kill('SIGINT');
     await new Promise((r) => sim.on('close', r));
   }
@@ -139,11 +148,11 @@ async function main() {
   const behaviours = Object.entries(truth.reduce<Record<string, number>>((a, t) => ({ ...a, [t.behaviour]: (a[t.behaviour] ?? 0) + 1 }), {})).map(([b, n]) => `${b} ${n}`).join(', ');
   const table = [
     `### Discovery sweep vs nmap (${new Date().toISOString().slice(0, 10)})`, '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${BUSY ? `; ${BUSY} other process${BUSY > 1 ? 'es' : ''} spinning on a core throughout` : ''}.`,
     `Targets: ${NET} (65,536 addresses) × ports ${ports}; ${truth.length} live simulated devices at random addresses (${behaviours}), served by \`sightline simulate\` in its own process.`,
     `discover: \`--rate ${RATE} --concurrency ${CONCURRENCY} --timeout ${TIMEOUT}${WORKERS.length ? ` --workers ${WORKERS[1]}` : ''}\`; nmap: \`nmap -n -Pn -sT -p ${ports} --min-rate ${RATE} ${NET}\`. Times are wall clock from spawn to exit (discover includes Node/tsx start-up and the catalogue load; "scan" is the report's own start-to-finish).`,
     '', '| run | tool | wall time | hosts/s | CPU (tool + simulator) | live devices found | identified as configured maker |', '|---|---|---:|---:|---:|---:|---:|', ...rows, '',
-    `Command: \`node bin/run-ts.mjs bench/discovery.ts --devices ${DEVICES} --rate ${RATE} --concurrency ${CONCURRENCY} --timeout ${TIMEOUT} --runs ${RUNS}${WORKERS.length ? ` --workers ${WORKERS[1]}` : ''}\``,
+    `Command: \`node bin/run-ts.mjs bench/discovery.ts --devices ${DEVICES} --rate ${RATE} --concurrency ${CONCURRENCY} --timeout ${TIMEOUT} --runs ${RUNS}${WORKERS.length ? ` --workers ${WORKERS[1]}` : ''}${BUSY ? ` --busy ${BUSY}` : ''}\``,
   ].join('\n');
   fs.writeFileSync(path.join(out, `discovery-${Date.now()}.md`), `${table}\n`);
   console.log(table);
