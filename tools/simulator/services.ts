@@ -59,6 +59,14 @@ const PROFILES: Partial<Record<SimDevice['make'], ServiceProfile>> = {
 
 /** The services a device offers (none when it is silent). */
 export function servicesOf(d: SimDevice): ServiceProfile {
+  if (d.profile) {
+    // A profile device greets with its fingerprint's banner, as given (FTP ends its line as the protocol wants).
+    const { ftpBanner, telnetBanner } = d.profile;
+    return {
+      ...(ftpBanner ? { ftp: () => (/\r?\n$/.test(ftpBanner) ? ftpBanner : `${ftpBanner}\r\n`) } : {}),
+      ...(telnetBanner ? { telnet: () => telnetBanner } : {}),
+    };
+  }
   return d.behaviour === 'silent' ? {} : PROFILES[d.make] ?? {};
 }
 
