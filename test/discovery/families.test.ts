@@ -111,6 +111,10 @@ describe('every maker of the fingerprint corpus, found and identified end to end
     if (misses.length) console.log(`misses:\n${misses.join('\n')}`);
     expect(misses).toEqual([]);
     expect(report.devices).toHaveLength(devices.length);
+    // Nothing but the fingerprint spoke: no ONVIF, no WS-Discovery, no MAC from a registered maker.
+    const helped = report.devices.filter((d) => d.wsDiscovery || d.onvif?.manufacturer
+      || d.verdict.evidence.some((e) => e.company && /^(onvif|scope|mac)/.test(e.kind)));
+    expect(helped.map((d) => d.address)).toEqual([]);
   });
 
   it('reads each fingerprint as it was served (the evidence fields carry the case\'s strings)', () => {
