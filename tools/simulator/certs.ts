@@ -20,6 +20,11 @@ type Rdn = [attr: 'C' | 'ST' | 'L' | 'O' | 'OU' | 'CN' | 'SERIALNUMBER', value: 
 const OIDS: Record<Rdn[0], string> = { C: '2.5.4.6', ST: '2.5.4.8', L: '2.5.4.7', O: '2.5.4.10', OU: '2.5.4.11', CN: '2.5.4.3', SERIALNUMBER: '2.5.4.5' };
 
 export function certificateNames(d: SimDevice): { subject: Rdn[]; issuer: Rdn[] } {
+  if (d.profile) {
+    // A profile device's certificate carries its fingerprint's names; the one it lacks is the other (self-signed).
+    const subject = parseDn(d.profile.x509Subject ?? d.profile.x509Issuer ?? `CN=${d.address}`);
+    return { subject, issuer: d.profile.x509Issuer ? parseDn(d.profile.x509Issuer) : subject };
+  }
   const mac = d.mac.replace(/:/g, '').toLowerCase();
   if (d.make.startsWith('hikvision')) {
     const n: Rdn[] = [['C', 'CN'], ['ST', 'ZheJiang'], ['L', 'HangZhou'], ['O', 'HIKVISION'], ['OU', 'DVRNVR'], ['CN', 'www.hikvision.com']];
@@ -37,6 +42,20 @@ export function certificateNames(d: SimDevice): { subject: Rdn[]; issuer: Rdn[] 
   }
   const n: Rdn[] = [['CN', d.address]];
   return { subject: n, issuer: n };
+}
+
+/**
+ * "CN=a,OU=b\\,c,O=d,C=e" (most specific first, as collections write it) → attributes in DER order (C first);
+ * an attribute this encoder does not know is left out.
+ */
+function parseDn(dn: string): Rdn[] {
+  const rdns: Rdn[] = [];
+  for (const part of dn.split(/(?<!\\),/)) {
+    const m = /^\s*([A-Za-z]+)=(.*)$/.exec(part);
+    const attr = m?.[1].toUpperCase();
+    if (m && attr && attr in OIDS) rdns.push([attr as Rdn[0], m[2].replace(/\\(.)/g, '$1')]);
+  }
+  return rdns.reverse();
 }
 
 // ---- DER ------------------------------------------------------------------------------------------------------

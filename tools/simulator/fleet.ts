@@ -26,7 +26,21 @@ export const MAKES = [
   // Families nmap -sV has a signature for: a Hikvision Turbo HD DVR (DVRDVS-Webs) and Avigilon (AvigilonOnvifNvt RTSP).
   'hikvision-dvr', 'avigilon',
 ] as const;
-export type Make = (typeof MAKES)[number];
+/**
+ * 'profile': a device made from one real fingerprint (EvidenceProfile), not from a make's description: it answers
+ * exactly the strings the fingerprint shows and nothing else (no ONVIF, no favicon, no vendor paths).
+ */
+export type Make = (typeof MAKES)[number] | 'profile';
+
+/** Evidence strings of one public fingerprint (test/fixtures/fingerprint-corpus.jsonl) a profile device serves. */
+export interface EvidenceProfile {
+  httpServer?: string; httpTitle?: string; httpBody?: string;
+  /** The root page answers 401 with this realm (on RTSP instead when the fingerprint is an RTSP server's). */
+  realm?: string; wwwAuthenticate?: string;
+  rtspServer?: string; ftpBanner?: string; telnetBanner?: string;
+  /** Certificate names as collections write them ("CN=…,O=…,C=…"); a device with one serves HTTPS on 443. */
+  x509Subject?: string; x509Issuer?: string;
+}
 
 export interface PathAnswer { status: number; body?: string; contentType?: string }
 
@@ -56,6 +70,8 @@ export interface SimDevice {
   endpoint: string;
   scopes: string[];
   slowMs: number;
+  /** Only for make 'profile': the fingerprint it serves. */
+  profile?: EvidenceProfile;
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same fleet. */
@@ -228,6 +244,7 @@ function describeDevice(make: Make, address: string, behaviour: Behaviour, r: ()
         vendorPort: null, onvifAuth: false, endpoint: uuid(r), scopes: onvifScopes('Avigilon', model, mac),
       };
     }
+    case 'profile': throw new Error('a profile device is made by profileDevice, from its fingerprint');
     case 'generic': {
       const model = pick(r, ['IPC-100', 'HD-IPC', 'NC-200']);
       const mac = macFor(r, null);
@@ -240,6 +257,17 @@ function describeDevice(make: Make, address: string, behaviour: Behaviour, r: ()
   }
 }
 
+/** A device that serves one fingerprint's evidence and nothing else (no ONVIF, an unregistered MAC). */
+export function profileDevice(address: string, profile: EvidenceProfile, expectedOrigin: string | null, r: () => number): SimDevice {
+  return {
+    address, make: 'profile', expectedOrigin, behaviour: 'normal', label: '', manufacturer: '', model: '', firmware: '', serial: hex(r, 12),
+    hardwareId: '', mac: macFor(r, null), httpServer: profile.httpServer ?? null, httpTitle: profile.httpTitle ?? '', paths: {}, catchAll: false,
+    rtspServer: profile.rtspServer ?? null, rtspRealm: profile.rtspServer ? profile.realm ?? '' : '',
+    https: !!(profile.x509Subject || profile.x509Issuer), vendorPort: null, onvifAuth: false, onvif: false,
+    endpoint: uuid(r), scopes: [], slowMs: 0, profile: { ...profile },
+  };
+}
+
 /** What a device can be identified as, given its behaviour: a silent device tells nothing. */
 export function expectedVerdict(d: SimDevice): string | null {
   return d.behaviour === 'silent' ? null : d.expectedOrigin;
@@ -247,7 +275,17 @@ export function expectedVerdict(d: SimDevice): string | null {
 
 /** The ports a device listens on (TCP). */
 export function devicePorts(d: SimDevice): number[] {
+  if (d.profile) return profilePorts(d.profile);
   return [80, 554, ...(d.https ? [443] : []), ...(d.vendorPort ? [d.vendorPort] : [])].sort((a, b) => a - b);
+}
+
+/** A profile device's TCP ports on the simulator's main listeners: web when the fingerprint is a web one, RTSP when it names an RTSP server. */
+/** Whether the realm of a fingerprint is the web server's (it is the RTSP server's when the fingerprint names one). */
+export const webRealm = (p: EvidenceProfile) => !!(p.realm || p.wwwAuthenticate) && !p.rtspServer;
+
+function profilePorts(p: EvidenceProfile): number[] {
+  const web = !!(p.httpServer || p.httpTitle || p.httpBody || webRealm(p));
+  return [...(web ? [80] : []), ...(p.rtspServer ? [554] : []), ...(p.x509Subject || p.x509Issuer ? [443] : [])];
 }
 
 export interface FleetSpec {
@@ -301,7 +339,7 @@ export function loadFleetFile(file: string): SimDevice[] {
   const r = rng(raw.seed ?? 1);
   return raw.devices.map((d: { address?: string; make?: string; behaviour?: string }, i: number) => {
     if (!d.address || !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(d.address)) throw new Error(`${file}: device ${i + 1}: address must be in 127.0.0.0/8`);
-    if (!MAKES.includes(d.make as Make)) throw new Error(`${file}: device ${i + 1}: make must be one of ${MAKES.join(', ')}`);
+    if (!(MAKES as readonly string[]).includes(d.make ?? '')) throw new Error(`${file}: device ${i + 1}: make must be one of ${MAKES.join(', ')}`);
     if (d.behaviour && !BEHAVIOURS.includes(d.behaviour as Behaviour)) throw new Error(`${file}: device ${i + 1}: behaviour must be one of ${BEHAVIOURS.join(', ')}`);
     return makeDevice(d.make as Make, d.address, (d.behaviour ?? 'normal') as Behaviour, r);
   });

@@ -43,6 +43,7 @@ function rtspFamily(d: SimDevice): Family {
 
 /** The realm a device's RTSP server challenges with. */
 export function rtspRealm(d: SimDevice): string {
+  if (d.profile) return d.profile.rtspServer ? d.profile.realm ?? '' : ''; // only the fingerprint's own realm
   switch (rtspFamily(d)) {
     case 'hik-ipc': return hikRealm(d); // frigate#9006: Basic realm="IP Camera(L4906)" on RTSP
     case 'hik-nvr': case 'hik-old': return 'Hikvision'; // nmap: Digest realm="Hikvision" (Hikvision DVR rtspd)
@@ -169,7 +170,11 @@ export function serveRtsp(d: SimDevice, socket: Duplex, creds: Credentials, opts
         const now = new Date().toUTCString();
         return `RTSP/1.0 401 Unauthorized\r\n${cs}Date: ${now}\r\nExpires: ${now}\r\nCache-Control: must-revalidate\r\nWWW-Authenticate: Digest realm="${realm}", nonce="${hex32().toUpperCase()}"\r\n\r\n`;
       }
-      default: return `RTSP/1.0 401 Unauthorized\r\n${cs}${d.rtspServer ? `Server: ${d.rtspServer}\r\n` : ''}WWW-Authenticate: Digest realm="${realm}", nonce="${hex32()}"\r\n\r\n`;
+      default: {
+        // A profile device challenges exactly as its fingerprint shows.
+        const challenge = d.profile?.rtspServer && d.profile.wwwAuthenticate ? d.profile.wwwAuthenticate : `Digest realm="${realm}", nonce="${hex32()}"`;
+        return `RTSP/1.0 401 Unauthorized\r\n${cs}${d.rtspServer ? `Server: ${d.rtspServer}\r\n` : ''}WWW-Authenticate: ${challenge}\r\n\r\n`;
+      }
     }
   };
 

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { certificateStore } from './certs';
 import { faviconFor } from './favicon';
-import { devicePorts, type SimDevice } from './fleet';
+import { devicePorts, webRealm, type EvidenceProfile, type SimDevice } from './fleet';
 import { answerOnvif, answerProbe, isOnvifPath } from './onvif';
 import { serveRtsp } from './rtsp';
 import { startServices } from './services';
@@ -62,12 +62,27 @@ function rootPage(d: SimDevice): Answer {
     body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(d.httpTitle)}</title><link rel="icon" href="/favicon.ico"></head><body><div id="app"></div></body></html>` };
 }
 
+/**
+ * A profile device's web UI: the root page shows the fingerprint (its Server header comes from d.httpServer through
+ * the wire style) — a 401 with the fingerprint's challenge when it has a web realm, else the page (the body as given,
+ * or a page with the title); every other path is 404 (no favicon: only its hash is public, not its bytes).
+ */
+function profileAnswer(d: SimDevice, p: EvidenceProfile, req: WireRequest): Answer {
+  if (req.path !== '/') return { status: 404, headers: [['Content-Type', HTML]], body: '' };
+  const page = p.httpBody ?? (p.httpTitle ? `<html><head><title>${esc(p.httpTitle)}</title></head><body></body></html>` : '');
+  if (webRealm(p)) {
+    return { status: 401, headers: [['Content-Type', HTML], ['WWW-Authenticate', p.wwwAuthenticate ?? `Basic realm="${p.realm}"`]], body: page };
+  }
+  return { status: 200, headers: [['Content-Type', HTML]], body: page };
+}
+
 /** Any non-ONVIF web request: the root page, the favicon, the vendor paths, 401s with the make's challenge, 404s. */
 export function webAnswer(d: SimDevice, req: WireRequest): Answer {
   if (!/^HTTP\/1\.[01]$/.test(req.protocol)) return { status: 400, headers: [['Content-Type', HTML]], body: '<html><body>400 Bad Request</body></html>' };
   if (!['GET', 'HEAD', 'POST'].includes(req.method)) {
     return { status: req.method === 'OPTIONS' ? 405 : 501, headers: [['Content-Type', HTML], ['Allow', 'GET, HEAD, POST']], body: '' };
   }
+  if (d.profile) return profileAnswer(d, d.profile, req);
   if (req.path === '/') return rootPage(d);
   if (req.path === '/favicon.ico') return { status: 200, headers: [['Content-Type', 'image/x-icon']], body: faviconFor(d) };
   const answer = d.paths[req.path];

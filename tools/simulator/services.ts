@@ -59,7 +59,23 @@ const PROFILES: Partial<Record<SimDevice['make'], ServiceProfile>> = {
 
 /** The services a device offers (none when it is silent). */
 export function servicesOf(d: SimDevice): ServiceProfile {
+  if (d.profile) {
+    // A profile device greets with its fingerprint's banner. Collections keep an FTP greeting's text without its
+    // reply code; on the wire it is a 220 reply (RFC 959), each line but the last marked "220-".
+    const { ftpBanner, telnetBanner } = d.profile;
+    return {
+      ...(ftpBanner ? { ftp: () => ftpGreeting(ftpBanner) } : {}),
+      ...(telnetBanner ? { telnet: () => telnetBanner } : {}),
+    };
+  }
   return d.behaviour === 'silent' ? {} : PROFILES[d.make] ?? {};
+}
+
+/** An FTP greeting from a banner as collections keep it: as given when it has its reply code, else made a 220 reply. */
+function ftpGreeting(banner: string): string {
+  if (/^\d{3}[ -]/.test(banner)) return /\r?\n$/.test(banner) ? banner : `${banner}\r\n`;
+  const lines = banner.split(/\r?\n/).filter((l) => l.length);
+  return lines.map((l, i) => `220${i === lines.length - 1 ? ' ' : '-'}${l}\r\n`).join('');
 }
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
