@@ -1,7 +1,9 @@
 // Per-device TLS certificates with the subject and issuer the real makes' factory certificates carry, made at
 // simulator start time (lazily, on a device's first TLS connection). Node can parse but not create X.509, so the
 // certificate is encoded here (DER, X.509 v1: the fields a TLS client and a fingerprint reader look at) and signed
-// with node:crypto using the simulator's test key (certs/key.pem: not a secret, never used for anything else).
+// with node:crypto. The running simulator signs with a P-256 key made at start (an RSA key cost the simulator about
+// 4 s of CPU per 2,000-device scan in key parsing, signing and handshakes, on the cores the scanner under test uses);
+// certs/key.pem (RSA, not a secret) is for tests that want a fixed key.
 //
 // Subjects and issuers (rapid7/recog xml/x509_subjects.xml and xml/x509_issuers.xml):
 //   Hikvision  CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,L=HangZhou,ST=ZheJiang,C=CN
@@ -10,7 +12,6 @@
 //              issuer SERIALNUMBER=<serial>,CN=<mac with dashes>,OU=ST-VS,O=Bosch Sicherheitssysteme GmbH,L=Grasbrunn,C=DE
 //   others: no public default known, so CN=<the device's address> (what most embedded servers generate).
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import tls from 'node:tls';
 import type { SimDevice } from './fleet';
 
@@ -91,11 +92,11 @@ function name(rdns: Rdn[]): Buffer {
   return seq(...rdns.map(([k, v]) => set(seq(oid(OIDS[k]), tlv(k === 'C' || k === 'SERIALNUMBER' ? 0x13 : 0x0c, Buffer.from(v, 'utf8'))))));
 }
 
-/** A certificate for the device, PEM encoded, signed (SHA-256 with RSA) by the given key. */
-export function makeCertificate(d: SimDevice, key: crypto.KeyObject): string {
+/** A certificate for the device, PEM encoded, signed with SHA-256 by the given key (RSA or EC). */
+export function makeCertificate(d: SimDevice, key: crypto.KeyObject, spki: Buffer = crypto.createPublicKey(key).export({ type: 'spki', format: 'der' })): string {
   const { subject, issuer } = certificateNames(d);
-  const sigAlg = seq(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0)));
-  const spki = crypto.createPublicKey(key).export({ type: 'spki', format: 'der' });
+  // sha256WithRSAEncryption (with NULL parameters) or ecdsa-with-SHA256 (none), RFC 4055 / RFC 5758.
+  const sigAlg = key.asymmetricKeyType === 'ec' ? seq(oid('1.2.840.10045.4.3.2')) : seq(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0)));
   const tbs = seq(
     integer(crypto.createHash('sha1').update(d.address + d.serial).digest().subarray(0, 8)),
     sigAlg, name(issuer),
@@ -107,15 +108,16 @@ export function makeCertificate(d: SimDevice, key: crypto.KeyObject): string {
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
-/** Secure contexts per device, made on first use. */
-export function certificateStore(keyFile: URL): (d: SimDevice) => tls.SecureContext {
-  const pem = fs.readFileSync(keyFile);
-  const key = crypto.createPrivateKey(pem);
+/** Secure contexts per device, made on first use, all signed by one P-256 key made here. */
+export function certificateStore(): (d: SimDevice) => tls.SecureContext {
+  const { privateKey: key, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pem = key.export({ type: 'pkcs8', format: 'pem' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const contexts = new Map<string, tls.SecureContext>();
   return (d) => {
     let c = contexts.get(d.address);
     if (!c) {
-      c = tls.createSecureContext({ key: pem, cert: makeCertificate(d, key) });
+      c = tls.createSecureContext({ key: pem, cert: makeCertificate(d, key, spki) });
       contexts.set(d.address, c);
     }
     return c;

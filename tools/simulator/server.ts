@@ -34,7 +34,6 @@ export interface Simulator {
 }
 
 export const DEFAULT_CREDENTIALS = { username: 'admin', password: 'simulated-Passw0rd' };
-const CERT_DIR = new URL('./certs/', import.meta.url);
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
@@ -106,7 +105,7 @@ export async function startSimulator(devices: SimDevice[], o: SimulatorOptions =
 
   const later = (d: SimDevice, fn: () => void) => { if (d.behaviour === 'slow') setTimeout(fn, d.slowMs); else fn(); };
 
-  const certFor = certificateStore(new URL('key.pem', CERT_DIR));
+  const certFor = certificateStore();
 
   /** One web connection (plain or inside TLS): requests in, the make's answer bytes out. */
   const serveWeb = (d: SimDevice, socket: Duplex) => {
