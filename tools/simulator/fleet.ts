@@ -279,10 +279,13 @@ export function devicePorts(d: SimDevice): number[] {
   return [80, 554, ...(d.https ? [443] : []), ...(d.vendorPort ? [d.vendorPort] : [])].sort((a, b) => a - b);
 }
 
-/** A profile device's TCP ports on the simulator's main listeners: web when the fingerprint is a web one, RTSP when it names an RTSP server. */
 /** Whether the realm of a fingerprint is the web server's (it is the RTSP server's when the fingerprint names one). */
 export const webRealm = (p: EvidenceProfile) => !!(p.realm || p.wwwAuthenticate) && !p.rtspServer;
 
+/**
+ * A profile device's TCP ports on the simulator's main listeners: web when the fingerprint is a web one, RTSP when it
+ * names an RTSP server, HTTPS when it has a certificate.
+ */
 function profilePorts(p: EvidenceProfile): number[] {
   const web = !!(p.httpServer || p.httpTitle || p.httpBody || webRealm(p));
   return [...(web ? [80] : []), ...(p.rtspServer ? [554] : []), ...(p.x509Subject || p.x509Issuer ? [443] : [])];

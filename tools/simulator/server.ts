@@ -1,6 +1,7 @@
 // Serves a simulated fleet: every device on its own loopback address (Linux routes all of 127.0.0.0/8 to lo, so
 // 127.1.2.3 binds without setup) with its web UI (HTTP, and HTTPS for some), ONVIF device service, RTSP, vendor port
-// and a WS-Discovery responder on UDP 3702 — each behaving as its make does, or as badly as configured.
+// and a WS-Discovery responder on UDP 3702, and the make's other services (services.ts: FTP, telnet, UPnP, SADP, DHIP,
+// SNMP) — each behaving as its make does, or as badly as configured.
 // Node cannot listen on a whole /8, so there is one listener per address and port, all in one process.
 // What goes on the wire is each make's own (wire.ts: HTTP status line, header order, realms; rtsp.ts: RTSP; certs.ts:
 // TLS certificates; favicon.ts: icons), so tools that fingerprint servers (nmap -sV) see what real devices send.
