@@ -77,7 +77,7 @@ function profileAnswer(d: SimDevice, p: EvidenceProfile, req: WireRequest): Answ
 }
 
 /** Any non-ONVIF web request: the root page, the favicon, the vendor paths, 401s with the make's challenge, 404s. */
-export function webAnswer(d: SimDevice, req: WireRequest): Answer {
+function webAnswer(d: SimDevice, req: WireRequest): Answer {
   if (!/^HTTP\/1\.[01]$/.test(req.protocol)) return { status: 400, headers: [['Content-Type', HTML]], body: '<html><body>400 Bad Request</body></html>' };
   if (!['GET', 'HEAD', 'POST'].includes(req.method)) {
     return { status: req.method === 'OPTIONS' ? 405 : 501, headers: [['Content-Type', HTML], ['Allow', 'GET, HEAD, POST']], body: '' };
