@@ -116,7 +116,8 @@ describe('evidence from a simulated fleet', () => {
       const found = report.devices.find((x) => x.address === d.address)!;
       const sure = found.probes.some((p) => /^skipped: identified/.test(p.error ?? ''));
       if (d.https) httpsDevices++;
-      if (d.https && !sure) expect(found, d.make).toMatchObject({ x509Subject: 'CN=sightline-simulated-camera', x509Issuer: 'CN=sightline-simulated-camera' });
+      // (The make's factory names, tools/simulator/certs.ts: every subject there ends in a CN, which is read first.)
+      if (d.https && !sure) expect(found, d.make).toMatchObject({ x509Subject: expect.stringMatching(/^CN=/), x509Issuer: expect.any(String) });
       if (d.https && sure) expect(found.x509Subject, d.make).toBeUndefined();
       if (!d.https) expect(found.x509Subject, d.make).toBeUndefined();
       expect(found.httpBody, d.make).toMatch(/<html/i);
