@@ -15,6 +15,7 @@ import {
   escapeRaw, exampleFor, nmapRegExp, parseNmap, parseRecog, realmOf, splitAnswer, telnetText, titleOf, utf8Text,
   type NmapMatch, type RecogFingerprint,
 } from './fingerprint-lib';
+import type { FingerprintCase as Case } from './fingerprint-score'; // the corpus line's shape, as the scorer reads it
 
 const args = Object.fromEntries(process.argv.slice(2).reduce<[string, string][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 if (!args.recog || !args.nmap) { console.error('usage: fingerprint-corpus.ts --recog DIR --nmap FILE [--recog-commit SHA] [--out FILE]'); process.exit(2); }
@@ -301,15 +302,6 @@ const NMAP: NmapEntry[] = [
 ];
 
 // ---------- building cases ----------
-
-interface Case {
-  id: string;
-  source: { collection: 'recog' | 'nmap'; file: string; ref: string; line?: number; commit?: string; revision?: string; example: 'collection' | 'written' };
-  expected: { origin: string | null; nilSubject: boolean | null };
-  clear: boolean;
-  note?: string;
-  [field: string]: unknown;
-}
 
 const cases: Case[] = [];
 const problems: string[] = [];

@@ -1,8 +1,8 @@
 // Loads and validates the vendor catalogue: data/catalogue.json plus every data/fingerprints/*.json fragment (same
-// sections, merged in file-name order; a fragment keeps one area's evidence together, e.g. what public fingerprint
-// collections say about web servers). Validation is strict on purpose: the catalogue
-// decides what the product tells a public body about its cameras, so a claim without a source, a rule that no longer
-// matches its own examples, or a pattern that matches everything must stop the load, not slip through.
+// sections, merged in file-name order; a fragment keeps one group's evidence together, e.g. prc-makers.json for the
+// PRC makers beyond the core catalogue). Validation is strict on purpose: the catalogue decides what the product
+// tells a public body about its cameras, so a claim without a source, a rule that no longer matches its own examples,
+// or a pattern that matches everything must stop the load, not slip through.
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { knownRegistrantNames, normaliseRegistrant } from './oui';

@@ -102,13 +102,12 @@ export function parseSadpAnswer(msg: Buffer): DeviceFacts | null {
   try { match = findElement(parseDeviceXml(text), 'ProbeMatch'); } catch { return null; }
   if (!match || typeof match !== 'object') return null;
   const field = (name: string) => textOf((match as Record<string, unknown>)[name]);
-  const build = field('SoftwareVersion');
   return {
     model: field('DeviceDescription'),
     serial: field('DeviceSN'),
     // SADP writes the MAC with dashes (44-19-b6-…).
     mac: field('MAC'),
-    firmware: build,
+    firmware: field('SoftwareVersion'),
   };
 }
 

@@ -683,6 +683,22 @@ function combine(c: CompiledCatalogue, id: string | undefined): Verdict {
   return verdict;
 }
 
+/** Whether an item before i has the same company (or platform) key, whose support is then already counted. */
+function seenBefore(key: number, i: number): boolean {
+  for (let j = 0; j < i; j++) if (itemCompany[j] === key) return true;
+  return false;
+}
+
+/** Noisy-OR support of one company's (or platform's) own items, strongest per group, from its first item `from` on. */
+const memberMax = new Float64Array(GROUPS);
+function ownSupport(key: number, from: number): number {
+  memberMax.fill(0);
+  for (let j = from; j < nItems; j++) if (itemCompany[j] === key && evidence[j].weight > memberMax[itemGroup[j]]) memberMax[itemGroup[j]] = evidence[j].weight;
+  let q = 1;
+  for (let g = 0; g < GROUPS; g++) q *= 1 - memberMax[g];
+  return 1 - q;
+}
+
 /**
  * The platform the evidence shows best (its own support, noisy-OR over groups, must reach MIN_SUPPORT like an
  * origin's). It is always reported; it decides nilSubject only when no producer was found and the platform alone
@@ -693,15 +709,9 @@ function choosePlatform(c: CompiledCatalogue, v: Verdict) {
   let best = -1, bestSupport = 0;
   for (let i = 0; i < nItems; i++) {
     const key = itemCompany[i];
-    if (key > -2) continue;
-    let seen = false;
-    for (let j = 0; j < i; j++) if (itemCompany[j] === key) { seen = true; break; }
-    if (seen) continue;
-    memberMax.fill(0);
-    for (let j = i; j < nItems; j++) if (itemCompany[j] === key && evidence[j].weight > memberMax[itemGroup[j]]) memberMax[itemGroup[j]] = evidence[j].weight;
-    let q = 1;
-    for (let g = 0; g < GROUPS; g++) q *= 1 - memberMax[g];
-    if (1 - q > bestSupport) { bestSupport = 1 - q; best = -2 - key; }
+    if (key > -2 || seenBefore(key, i)) continue;
+    const s = ownSupport(key, i);
+    if (s > bestSupport) { bestSupport = s; best = -2 - key; }
   }
   if (best < 0 || bestSupport < MIN_SUPPORT) return;
   const p = platforms[best];
@@ -722,7 +732,6 @@ function choosePlatform(c: CompiledCatalogue, v: Verdict) {
 }
 
 /** Within the winning family: the most specific company with support ≥ MIN_SUPPORT, else the best supported. */
-const memberMax = new Float64Array(GROUPS);
 function pickMember(c: CompiledCatalogue, family: number): number {
   // Usual case: every item for the family names the same company.
   let only = -1, mixed = false;
@@ -734,16 +743,8 @@ function pickMember(c: CompiledCatalogue, family: number): number {
   let chosen = -1, chosenSupport = -1, chosenDepth = -1, fallback = -1, fallbackSupport = -1;
   for (let i = 0; i < nItems; i++) {
     const ci = itemCompany[i];
-    if (itemFamily[i] !== family) continue;
-    let seen = false;
-    for (let j = 0; j < i; j++) if (itemCompany[j] === ci) { seen = true; break; }
-    if (seen) continue;
-    // Noisy-OR of this company's own items, strongest per group.
-    memberMax.fill(0);
-    for (let j = i; j < nItems; j++) if (itemCompany[j] === ci && evidence[j].weight > memberMax[itemGroup[j]]) memberMax[itemGroup[j]] = evidence[j].weight;
-    let q = 1;
-    for (let g = 0; g < GROUPS; g++) q *= 1 - memberMax[g];
-    const s = 1 - q, depth = c.companies[ci].depth;
+    if (itemFamily[i] !== family || seenBefore(ci, i)) continue;
+    const s = ownSupport(ci, i), depth = c.companies[ci].depth;
     if (s > fallbackSupport) { fallback = ci; fallbackSupport = s; }
     if (s >= MIN_SUPPORT && (depth > chosenDepth || (depth === chosenDepth && s > chosenSupport))) { chosen = ci; chosenSupport = s; chosenDepth = depth; }
   }

@@ -159,6 +159,21 @@ describeEachDb('discovery: network evidence kept with the asset', (db) => {
     expect(page.body).not.toContain('App-webs/');
   });
 
+  it('judges an asset two devices of one scan matched by what it keeps of them', async () => {
+    const twin = await api(app, org.tokens.engineer, 'POST', '/api/v1/assets', { kind: 'camera', manufacturer: 'Acme Security', serial: 'TWIN-1', ip: '10.40.1.9' });
+    expect(twin.status).toBe(201);
+    // One device at the asset's address, another elsewhere with its serial: both are this asset; the first is kept.
+    const run = await upload(org.tokens.engineer, [
+      device('10.40.1.9', { httpServer: 'App-webs/' }),
+      device('10.40.1.10', { serial: 'TWIN-1', httpServer: 'uc-httpd 1.0.0' }),
+    ], '2026-12-03T10:01:00.000Z');
+    expect(run.status).toBe(201);
+    const p = (await provenance(twin.json.id)).json;
+    expect(p.observed).toMatchObject({ address: '10.40.1.9', evidence: { httpServer: 'App-webs/' } });
+    expect(p.origin).toBe('hikvision');
+    expect(ruleIds(p)).not.toContain('xiongmai-http-server');
+  });
+
   it('says so when the verdict names a platform many makers use', async () => {
     // A verdict as the engine gives one for a white-label board: no producer, a platform, and whether that settles PRC-NIL.
     const platform = { id: 'hisilicon-dvr', name: 'HiSilicon-based DVR from a Chinese OEM', note: 'Sold under many brands.', nilSubject: null };

@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import { catalogueRuntime } from '../../src/catalog/index';
 import { buildOuiIndex } from '../../src/catalog/oui';
-import { rtspRealm } from './rtsp';
 
 export const BEHAVIOURS = [
   'normal',
@@ -59,8 +58,6 @@ export interface SimDevice {
   /** A web UI that answers 200 to every path (common on cheap devices): paths then prove nothing. */
   catchAll: boolean;
   rtspServer: string | null;
-  /** WWW-Authenticate realm of the RTSP server (Dahua: "Login to <serial>"); see rtsp.ts. */
-  rtspRealm: string;
   https: boolean;
   vendorPort: number | null;
   /** Whether ONVIF GetDeviceInformation / GetNetworkInterfaces need a WS-UsernameToken digest. */
@@ -139,14 +136,8 @@ const dahuaPaths = (): Record<string, PathAnswer> => ({
   '/cgi-bin/magicBox.cgi': { status: 401 },
 });
 
-/** One device of the given make, at an address, with a behaviour. */
+/** One device of the given make, at an address, with a behaviour (its RTSP realm: rtsp.ts rtspRealm). */
 export function makeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): SimDevice {
-  const d = describeDevice(make, address, behaviour, r) as SimDevice;
-  d.rtspRealm = rtspRealm(d);
-  return d;
-}
-
-function describeDevice(make: Make, address: string, behaviour: Behaviour, r: () => number): Omit<SimDevice, 'rtspRealm'> {
   const base = { address, make, behaviour, catchAll: false, https: r() < 0.5, onvif: true, slowMs: 600 };
   const year = 2018 + Math.floor(r() * 6);
   switch (make) {
@@ -262,7 +253,7 @@ export function profileDevice(address: string, profile: EvidenceProfile, expecte
   return {
     address, make: 'profile', expectedOrigin, behaviour: 'normal', label: '', manufacturer: '', model: '', firmware: '', serial: hex(r, 12),
     hardwareId: '', mac: macFor(r, null), httpServer: profile.httpServer ?? null, httpTitle: profile.httpTitle ?? '', paths: {}, catchAll: false,
-    rtspServer: profile.rtspServer ?? null, rtspRealm: profile.rtspServer ? profile.realm ?? '' : '',
+    rtspServer: profile.rtspServer ?? null,
     https: !!(profile.x509Subject || profile.x509Issuer), vendorPort: null, onvifAuth: false, onvif: false,
     endpoint: uuid(r), scopes: [], slowMs: 0, profile: { ...profile },
   };
@@ -279,10 +270,13 @@ export function devicePorts(d: SimDevice): number[] {
   return [80, 554, ...(d.https ? [443] : []), ...(d.vendorPort ? [d.vendorPort] : [])].sort((a, b) => a - b);
 }
 
-/** A profile device's TCP ports on the simulator's main listeners: web when the fingerprint is a web one, RTSP when it names an RTSP server. */
 /** Whether the realm of a fingerprint is the web server's (it is the RTSP server's when the fingerprint names one). */
 export const webRealm = (p: EvidenceProfile) => !!(p.realm || p.wwwAuthenticate) && !p.rtspServer;
 
+/**
+ * A profile device's TCP ports on the simulator's main listeners: web when the fingerprint is a web one, RTSP when it
+ * names an RTSP server, HTTPS when it has a certificate.
+ */
 function profilePorts(p: EvidenceProfile): number[] {
   const web = !!(p.httpServer || p.httpTitle || p.httpBody || webRealm(p));
   return [...(web ? [80] : []), ...(p.rtspServer ? [554] : []), ...(p.x509Subject || p.x509Issuer ? [443] : [])];

@@ -57,13 +57,13 @@ const NS = {
   wsd: 'http://schemas.xmlsoap.org/ws/2005/04/discovery',
 };
 
-export const BILLION_LAUGHS = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+const BILLION_LAUGHS = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
   + '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
   + '<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">'
   + '<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;"><!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">'
   + '<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>'
   + '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><Manufacturer>&lol9;</Manufacturer></s:Body></s:Envelope>';
-export const GARBAGE_XML = '<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><<tds:GetDeviceInformationResponse>'
+const GARBAGE_XML = '<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><<tds:GetDeviceInformationResponse>'
   + '<Manufacturer>\u0000\u0001</Model></Body>&&&<![CDATA[';
 
 const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
@@ -93,7 +93,7 @@ const hasMedia2 = (d: SimDevice) => !['uniview', 'generic'].includes(family(d));
 /** PTZ models in the fleet: Hikvision DS-2DE…, Axis Q61…, Bosch AUTODOME. */
 const hasPtz = (d: SimDevice) => /^DS-2DE|^AXIS Q61|AUTODOME/.test(d.model);
 
-export function services(d: SimDevice): Service[] {
+function services(d: SimDevice): Service[] {
   return ['device', 'media', ...(hasMedia2(d) ? ['media2' as const] : []), 'events', ...(hasPtz(d) ? ['ptz' as const] : [])];
 }
 
@@ -204,7 +204,7 @@ function parseDigest(header: string): Map<string, string> | null {
 }
 
 /** RFC 7616 digest check of an Authorization header for this request, against the device's realm and a nonce it issued. */
-export function httpDigestValid(d: SimDevice, method: string, path: string, header: string | undefined, creds: OnvifCredentials): boolean {
+function httpDigestValid(d: SimDevice, method: string, path: string, header: string | undefined, creds: OnvifCredentials): boolean {
   const a = header ? parseDigest(header) : null;
   if (!a) return false;
   const nonce = a.get('nonce') ?? '', issued = issuedNonces.get(nonce);

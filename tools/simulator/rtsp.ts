@@ -13,7 +13,10 @@ import { hikRealm, readRequests, type WireRequest } from './wire';
 
 export interface Credentials { username: string; password: string }
 
-/** RTSP paths of a device's main and sub stream (what ONVIF GetStreamUri should hand out). */
+/**
+ * The make's well-known RTSP paths of the main and sub stream (what people and recorders type in). The ONVIF media
+ * service hands out its own URIs (onvif.ts streamPath, often with a query); the server answers both.
+ */
 export function streamPaths(d: SimDevice): { main: string; sub: string } {
   switch (rtspFamily(d)) {
     case 'hik-ipc': case 'hik-nvr': case 'hik-old':

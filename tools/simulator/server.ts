@@ -1,6 +1,7 @@
 // Serves a simulated fleet: every device on its own loopback address (Linux routes all of 127.0.0.0/8 to lo, so
 // 127.1.2.3 binds without setup) with its web UI (HTTP, and HTTPS for some), ONVIF device service, RTSP, vendor port
-// and a WS-Discovery responder on UDP 3702 — each behaving as its make does, or as badly as configured.
+// and a WS-Discovery responder on UDP 3702, and the make's other services (services.ts: FTP, telnet, UPnP, SADP, DHIP,
+// SNMP) — each behaving as its make does, or as badly as configured.
 // Node cannot listen on a whole /8, so there is one listener per address and port, all in one process.
 // What goes on the wire is each make's own (wire.ts: HTTP status line, header order, realms; rtsp.ts: RTSP; certs.ts:
 // TLS certificates; favicon.ts: icons), so tools that fingerprint servers (nmap -sV) see what real devices send.
@@ -76,7 +77,7 @@ function profileAnswer(d: SimDevice, p: EvidenceProfile, req: WireRequest): Answ
 }
 
 /** Any non-ONVIF web request: the root page, the favicon, the vendor paths, 401s with the make's challenge, 404s. */
-export function webAnswer(d: SimDevice, req: WireRequest): Answer {
+function webAnswer(d: SimDevice, req: WireRequest): Answer {
   if (!/^HTTP\/1\.[01]$/.test(req.protocol)) return { status: 400, headers: [['Content-Type', HTML]], body: '<html><body>400 Bad Request</body></html>' };
   if (!['GET', 'HEAD', 'POST'].includes(req.method)) {
     return { status: req.method === 'OPTIONS' ? 405 : 501, headers: [['Content-Type', HTML], ['Allow', 'GET, HEAD, POST']], body: '' };

@@ -58,7 +58,7 @@ const PROFILES: Partial<Record<SimDevice['make'], ServiceProfile>> = {
 };
 
 /** The services a device offers (none when it is silent). */
-export function servicesOf(d: SimDevice): ServiceProfile {
+function servicesOf(d: SimDevice): ServiceProfile {
   if (d.profile) {
     // A profile device greets with its fingerprint's banner. Collections keep an FTP greeting's text without its
     // reply code; on the wire it is a 220 reply (RFC 959), each line but the last marked "220-".

@@ -164,11 +164,16 @@ interface HeadFacts {
 const conn = (h: HeadFacts) => (h.keepAlive ? 'keep-alive' : 'close');
 const typed = (h: HeadFacts, name = 'Content-Type'): [string, string][] => (h.type ? [[name, h.type]] : []);
 const served = (h: HeadFacts): [string, string][] => (h.server ? [['Server', h.server]] : []);
+/** Hikvision's own web servers: Date, Server, then the body's headers (App-webs and DVRDVS-Webs differ only in version). */
+const hikHeaders = (h: HeadFacts): [string, string][] => [['Date', httpDate()], ...served(h), ...h.extra, ['Content-Length', String(h.length)], ...typed(h), ['Connection', 'close']];
+/** GoAhead and the Hikvision-Webs derived from it: Server, a ctime Date, Pragma, Cache-Control, Content-Type first. */
+const goaheadHeaders = (h: HeadFacts): [string, string][] => [...served(h), ['Date', ctimeDate()], ['Pragma', 'no-cache'], ['Cache-Control', 'no-cache'], ...typed(h), ...h.extra,
+  ['Content-Length', String(h.length)], ['Connection', 'close']];
 
 /** Hikvision IP cameras: nmap `HTTP/1\.0 200 OK\r\nDate: .*\r\nServer: App-webs/\r\n` (Hikvision IP camera httpd). */
 const APP_WEBS: HttpStyle = {
   version: '1.0', keepAlive: false,
-  headers: (h) => [['Date', httpDate()], ...served(h), ...h.extra, ['Content-Length', String(h.length)], ...typed(h), ['Connection', 'close']],
+  headers: hikHeaders,
 };
 
 /**
@@ -188,15 +193,11 @@ const DNVRS_WEBS: HttpStyle = {
 /** Hikvision Turbo HD DVRs: nmap `HTTP/1\.1 \d\d\d .*\r\nDate: .* GMT\r\nServer: DVRDVS-Webs\r\n` (Hikvision DVR web UI). */
 const DVRDVS_WEBS: HttpStyle = {
   version: '1.1', keepAlive: false,
-  headers: (h) => [['Date', httpDate()], ...served(h), ...h.extra, ['Content-Length', String(h.length)], ...typed(h), ['Connection', 'close']],
+  headers: hikHeaders,
 };
 
 /** Older Hikvision firmware (GoAhead-derived): nmap `HTTP/1\.[01] \d\d\d .*\r\nServer: Hikvision-Webs\r\nDate: [\w: ]{19} \d\d\d\d\r\n`. */
-const HIKVISION_WEBS: HttpStyle = {
-  version: '1.1', keepAlive: false,
-  headers: (h) => [...served(h), ['Date', ctimeDate()], ['Pragma', 'no-cache'], ['Cache-Control', 'no-cache'], ...typed(h), ...h.extra,
-    ['Content-Length', String(h.length)], ['Connection', 'close']],
-};
+const HIKVISION_WEBS: HttpStyle = { version: '1.1', keepAlive: false, headers: goaheadHeaders };
 
 /**
  * Dahua: upper-case header names, no Server header: nmap `HTTP/1\.1 200 OK\r\nCONNECTION: close\r\n(?:Date: .*\r\nLast-Modified: .*\r\n
@@ -222,11 +223,7 @@ const APACHE: HttpStyle = {
 };
 
 /** GoAhead (the catch-all generic camera): nmap GoAhead lines put Server, Date, Pragma, Cache-Control, Content-Type first. */
-const GOAHEAD: HttpStyle = {
-  version: '1.0', keepAlive: false,
-  headers: (h) => [...served(h), ['Date', ctimeDate()], ['Pragma', 'no-cache'], ['Cache-Control', 'no-cache'], ...typed(h), ...h.extra,
-    ['Content-Length', String(h.length)], ['Connection', 'close']],
-};
+const GOAHEAD: HttpStyle = { version: '1.0', keepAlive: false, headers: goaheadHeaders };
 
 /** Embedded HTTP/1.1 servers without a signature of their own (Hanwha, Bosch, Uniview). */
 const PLAIN: HttpStyle = {

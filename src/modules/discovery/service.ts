@@ -148,9 +148,9 @@ export async function ingestReport(ctx: OrgContext, body: unknown, source: RunSo
     // is with the register's verdict as it stood before this scan).
     const byId = new Map(devices.map((d) => [d.id, d]));
     const observations = matched.map((m) => ({ assetId: m.assetId, observation: byId.get(m.deviceId)!.observed }));
-    const changedAssets = await recordObservations(tx, ctx.orgId, observations);
-    const observed = new Map(observations.map((o) => [o.assetId, o.observation]));
-    for (const a of await repo.assetRows(tx, ctx.orgId, changedAssets)) await evaluateAsset(tx, ctx, a, observed.get(a.id)!);
+    // (Two devices matched to one asset: it is evaluated with the observation that was kept, not the last one seen.)
+    const changed = await recordObservations(tx, ctx.orgId, observations);
+    for (const a of await repo.assetRows(tx, ctx.orgId, [...changed.keys()])) await evaluateAsset(tx, ctx, a, changed.get(a.id)!);
     await repo.insertDevices(tx, devices.map((d) => ({
       id: d.id, org_id: ctx.orgId, run_id: runId, address: d.address, mac: d.mac, brand: d.brand, model: d.model, firmware: d.firmware, serial: d.serial,
       origin: d.verdict.origin, nil_subject: d.verdict.nilSubject === null ? null : d.verdict.nilSubject ? 1 : 0, confidence: d.verdict.confidence,
@@ -317,7 +317,7 @@ async function perform(ctx: OrgContext, runId: string, item: DiscoveryItemsTable
     if (existing) {
       await ctx.db.transaction().execute(async (tx) => {
         const changed = await recordObservations(tx, ctx.orgId, [{ assetId: existing.id, observation }]);
-        for (const a of await repo.assetRows(tx, ctx.orgId, changed)) await evaluateAsset(tx, ctx, a, observation);
+        for (const a of await repo.assetRows(tx, ctx.orgId, [...changed.keys()])) await evaluateAsset(tx, ctx, a, observation);
       });
       return { outcome: 'linked', summary: `Already in the register as ${describe(existing as any)}`, assetId: existing.id };
     }

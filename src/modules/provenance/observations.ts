@@ -72,21 +72,22 @@ export async function observationsOf(tx: Tx, orgId: string, assetIds: string[]):
 /**
  * Keeps what scans saw of these assets. A newer scan's observation is never replaced by an older one's (a report
  * uploaded late), and a scan that got no network evidence (say every web probe timed out) does not erase what an
- * earlier one saw. Returns the assets whose evidence changed, which the caller re-evaluates.
+ * earlier one saw. Returns the assets whose evidence changed, each with the observation kept, which the caller
+ * re-evaluates with.
  */
-export async function recordObservations(tx: Tx, orgId: string, seen: { assetId: string; observation: Observation }[]): Promise<string[]> {
+export async function recordObservations(tx: Tx, orgId: string, seen: { assetId: string; observation: Observation }[]): Promise<Map<string, Observation>> {
   // One observation per asset (two devices of one scan matched to the same asset: the first is kept).
   const byAsset = new Map<string, Observation>();
   for (const s of seen) if (Object.keys(s.observation.evidence).length && !byAsset.has(s.assetId)) byAsset.set(s.assetId, s.observation);
   const useful = [...byAsset].map(([assetId, observation]) => ({ assetId, observation }));
   const before = await observationsOf(tx, orgId, useful.map((s) => s.assetId));
-  const changed: string[] = [];
+  const changed = new Map<string, Observation>();
   const rows: (Row & { org_id: string })[] = [];
   for (const { assetId, observation: o } of useful) {
     const had = before.get(assetId);
     if (had && had.seenAt > o.seenAt) continue;
     const json = JSON.stringify(o.evidence);
-    if (!had || JSON.stringify(had.evidence) !== json) changed.push(assetId);
+    if (!had || JSON.stringify(had.evidence) !== json) changed.set(assetId, o);
     rows.push({ asset_id: assetId, org_id: orgId, run_id: o.runId, address: o.address, evidence_json: json, seen_at: o.seenAt });
   }
   for (let i = 0; i < rows.length; i += 200) {
