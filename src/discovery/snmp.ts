@@ -1,6 +1,6 @@
 // SNMP: sysDescr and sysObjectID (RFC 3418 system group), read with a community the user gave for that address.
 // Nothing is sent to an address without one: an SNMP request with a guessed community is a login attempt.
-import snmp from 'net-snmp';
+import type NetSnmp from 'net-snmp';
 
 export const SYS_DESCR = '1.3.6.1.2.1.1.1.0';
 export const SYS_OBJECT_ID = '1.3.6.1.2.1.1.2.0';
@@ -12,8 +12,13 @@ const clean = (s: string, max: number) => {
   return t ? t.slice(0, max) : null;
 };
 
+let netSnmp: Promise<typeof NetSnmp> | null = null;
+/** net-snmp is loaded by the first SNMP request: a scan without a community never pays for it (~65 ms of CPU). */
+const loadNetSnmp = () => (netSnmp ??= import('net-snmp').then((m) => m.default));
+
 /** One SNMPv2c GET of sysDescr and sysObjectID, no retries; rejects with what happened when nothing usable came. */
-export function readSnmpSystem(host: string, community: string, timeoutMs: number, signal?: AbortSignal, port = 161): Promise<SnmpSystem> {
+export async function readSnmpSystem(host: string, community: string, timeoutMs: number, signal?: AbortSignal, port = 161): Promise<SnmpSystem> {
+  const snmp = await loadNetSnmp();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(new Error('aborted')); return; }
     const session = snmp.createSession(host, community, { port, retries: 0, timeout: timeoutMs, version: snmp.Version2c, transport: 'udp4' });
