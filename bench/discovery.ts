@@ -54,7 +54,9 @@ function cpuSeconds(pid: number): number {
 }
 
 /** Runs a command to completion: wall time, and CPU time (the command's, and the simulator's meanwhile). */
-async function timed(cmd: string[], simPid: number): Promise<{ ms: number; cpu: number; simCpu: number; code: number | null; stderr: string }> {
+async function timed(cmd: string[], simPid: number): Promise<{ ms: number; cpu: number; simCpu: number; code: number | null; stderr: string; load: string }> {
+  // The machine is shared: the 1-minute load average as the command starts goes beside its figures.
+  const load = os.loadavg()[0].toFixed(1);
   const sim0 = cpuSeconds(simPid);
   const t0 = performance.now();
   const child = spawnLimited(['/usr/bin/time', '-f', 'cpu %U %S', ...cmd], { stdout: 'ignore' });
@@ -62,7 +64,7 @@ async function timed(cmd: string[], simPid: number): Promise<{ ms: number; cpu: 
   child.stderr!.on('data', (d) => { stderr += d; });
   const code = await new Promise<number | null>((r) => child.on('close', r));
   const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
-  return { ms: performance.now() - t0, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, simCpu: cpuSeconds(simPid) - sim0, code, stderr };
+  return { ms: performance.now() - t0, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, simCpu: cpuSeconds(simPid) - sim0, code, stderr, load };
 }
 
 interface Truth { address: string; make: string; expectedOrigin: string | null; behaviour: string }
@@ -119,9 +121,9 @@ async function main() {
       const hosts = report.hostsScanned;
       const sweepS = report.timings ? `, sweep ${(report.timings.sweepMs / 1000).toFixed(1)} s` : '';
       rows.push(`| ${run} | sightline discover (sweep + identification) | ${(d.ms / 1000).toFixed(1)} s (scan ${(scanMs / 1000).toFixed(1)} s${sweepS}) | ${Math.round(hosts / (d.ms / 1000)).toLocaleString('en-GB')} | `
-        + `${d.cpu.toFixed(1)} s + simulator ${d.simCpu.toFixed(1)} s | ${truth.length - missing.length}/${truth.length} | ${truth.length - missing.length - wrong.length}/${truth.length} |`);
-      rows.push(`| ${run} | nmap -sT (sweep only) | ${(n.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (n.ms / 1000)).toLocaleString('en-GB')} | ${n.cpu.toFixed(1)} s + simulator ${n.simCpu.toFixed(1)} s | ${truth.length - nmapMissing.length}/${truth.length} | — |`);
-      rows.push(`| ${run} | ratio nmap ÷ discover (wall) | ${(n.ms / d.ms).toFixed(2)}× | | | | |`);
+        + `${d.cpu.toFixed(1)} s + simulator ${d.simCpu.toFixed(1)} s | ${truth.length - missing.length}/${truth.length} | ${truth.length - missing.length - wrong.length}/${truth.length} | ${d.load} |`);
+      rows.push(`| ${run} | nmap -sT (sweep only) | ${(n.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (n.ms / 1000)).toLocaleString('en-GB')} | ${n.cpu.toFixed(1)} s + simulator ${n.simCpu.toFixed(1)} s | ${truth.length - nmapMissing.length}/${truth.length} | — | ${n.load} |`);
+      rows.push(`| ${run} | ratio nmap ÷ discover (wall) | ${(n.ms / d.ms).toFixed(2)}× | | | | | |`);
 
       // The sweep alone, like for like: the same port list over an empty /16 (every connect refused at once), so
       // neither tool has anything to identify and the simulator has nothing to answer.
@@ -133,11 +135,17 @@ async function main() {
       if (ne.code !== 0) throw new Error(`nmap (empty range) failed (${ne.code}): ${ne.stderr.slice(-2000)}`);
       const emptyFound = (JSON.parse(fs.readFileSync(emptyJson, 'utf8')) as ScanReport).devices.length;
       console.error(`run ${run}: sweep only (${EMPTY_NET}): discover ${(de.ms / 1000).toFixed(1)} s, nmap ${(ne.ms / 1000).toFixed(1)} s`);
-      rows.push(`| ${run} | sightline discover, sweep only (${EMPTY_NET}, nothing listening) | ${(de.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (de.ms / 1000)).toLocaleString('en-GB')} | ${de.cpu.toFixed(1)} s | ${emptyFound} (none expected) | — |`);
-      rows.push(`| ${run} | nmap -sT, sweep only (${EMPTY_NET}) | ${(ne.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (ne.ms / 1000)).toLocaleString('en-GB')} | ${ne.cpu.toFixed(1)} s | — | — |`);
-      rows.push(`| ${run} | ratio nmap ÷ discover, sweep only (wall) | ${(ne.ms / de.ms).toFixed(2)}× | | | | |`);
+      rows.push(`| ${run} | sightline discover, sweep only (${EMPTY_NET}, nothing listening) | ${(de.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (de.ms / 1000)).toLocaleString('en-GB')} | ${de.cpu.toFixed(1)} s | ${emptyFound} (none expected) | — | ${de.load} |`);
+      rows.push(`| ${run} | nmap -sT, sweep only (${EMPTY_NET}) | ${(ne.ms / 1000).toFixed(1)} s | ${Math.round(65_536 / (ne.ms / 1000)).toLocaleString('en-GB')} | ${ne.cpu.toFixed(1)} s | — | — | ${ne.load} |`);
+      rows.push(`| ${run} | ratio nmap ÷ discover, sweep only (wall) | ${(ne.ms / de.ms).toFixed(2)}× | | | | | |`);
       // The cost bar: CPU per address, like for like (same addresses, ports and rate).
-      rows.push(`| ${run} | CPU per address, sweep only: discover ÷ nmap | ${(de.cpu / ne.cpu).toFixed(2)}× (${((de.cpu / 65_536) * 1e6).toFixed(0)} µs vs ${((ne.cpu / 65_536) * 1e6).toFixed(0)} µs) | | | | |`);
+      rows.push(`| ${run} | CPU per address, sweep only: discover ÷ nmap | ${(de.cpu / ne.cpu).toFixed(2)}× (${((de.cpu / 65_536) * 1e6).toFixed(0)} µs vs ${((ne.cpu / 65_536) * 1e6).toFixed(0)} µs) | | | | | |`);
+      // What identification costs, and the least wall time a whole scan can take on this machine at that cost: every
+      // CPU second of discover and of the simulator (which share the cores) spread evenly over all of them.
+      const identifyCpu = d.cpu - de.cpu;
+      const floorS = (d.cpu + d.simCpu) / os.cpus().length;
+      rows.push(`| ${run} | identification CPU per device (fleet scan − empty sweep; simulator meanwhile) | ${((identifyCpu / truth.length) * 1000).toFixed(1)} ms + simulator ${((d.simCpu / truth.length) * 1000).toFixed(1)} ms | | | | | |`);
+      rows.push(`| ${run} | least wall time for that CPU on ${os.cpus().length} cores ((discover + simulator CPU) ÷ cores); nmap ÷ that | ${floorS.toFixed(1)} s; ${(n.ms / 1000 / floorS).toFixed(2)}× | | | | | |`);
     }
   } finally {
     for (const p of spinners) p.kill('SIGKILL');
@@ -151,7 +159,7 @@ async function main() {
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${BUSY ? `; ${BUSY} other process${BUSY > 1 ? 'es' : ''} spinning on a core throughout` : ''}.`,
     `Targets: ${NET} (65,536 addresses) × ports ${ports}; ${truth.length} live simulated devices at random addresses (${behaviours}), served by \`sightline simulate\` in its own process.`,
     `discover: \`--rate ${RATE} --concurrency ${CONCURRENCY} --timeout ${TIMEOUT}${WORKERS.length ? ` --workers ${WORKERS[1]}` : ''}\`; nmap: \`nmap -n -Pn -sT -p ${ports} --min-rate ${RATE} ${NET}\`. Times are wall clock from spawn to exit (discover includes Node/tsx start-up and the catalogue load; "scan" is the report's own start-to-finish).`,
-    '', '| run | tool | wall time | hosts/s | CPU (tool + simulator) | live devices found | identified as configured maker |', '|---|---|---:|---:|---:|---:|---:|', ...rows, '',
+    '', '| run | tool | wall time | hosts/s | CPU (tool + simulator) | live devices found | identified as configured maker | load (1 min) at start |', '|---|---|---:|---:|---:|---:|---:|---:|', ...rows, '',
     `Command: \`node bin/run-ts.mjs bench/discovery.ts --devices ${DEVICES} --rate ${RATE} --concurrency ${CONCURRENCY} --timeout ${TIMEOUT} --runs ${RUNS}${WORKERS.length ? ` --workers ${WORKERS[1]}` : ''}${BUSY ? ` --busy ${BUSY}` : ''}\``,
   ].join('\n');
   fs.writeFileSync(path.join(out, `discovery-${Date.now()}.md`), `${table}\n`);
