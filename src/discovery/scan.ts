@@ -166,8 +166,8 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     w = { address, ports: openPorts, match };
     work.set(address, w);
     // Compiled before the first host's first probe goes out: compiling blocks the event loop (0.3-0.4 s of CPU,
-    // seconds on a busy machine), and a probe in flight meanwhile would find its timer expired before its answer,
-    // already waiting in the socket, was read (seen: an XMeye device reported as silent, on a machine at load 25).
+    // seconds on a busy machine), and libuv runs expired timers before it reads sockets, so a probe in flight
+    // meanwhile could time out with its answer already waiting to be read.
     engine();
     queue.push(w);
     schedule();
