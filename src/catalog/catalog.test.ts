@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_COMPANIES, loadCatalogue, readShippedCatalogue, validateCatalogue } from './load';
-import { buildOuiIndex, ouiRegistry, registrantOf } from './oui';
+import { buildOuiIndex, normaliseRegistrant, ouiRegistry, registrantOf } from './oui';
 import type { Catalogue } from './types';
 
 const raw = (): Catalogue => readShippedCatalogue() as unknown as Catalogue;
@@ -181,6 +181,14 @@ describe('OUI index from the IEEE registry', () => {
   it('keys are 6 upper-case hex digits and the index is cached', () => {
     for (const k of index.keys()) expect(k).toMatch(/^[0-9A-F]{6}$/);
     expect(buildOuiIndex(loadCatalogue())).toBe(index);
+  });
+
+  it('compares registrant names by their first line, any whitespace collapsed, case ignored', () => {
+    expect(normaliseRegistrant('Hangzhou Hikvision Digital Technology Co.,Ltd.\nNo.555 Qianmo Road')).toBe('hangzhou hikvision digital technology co.,ltd.');
+    // A lone tab or no-break space counts as whitespace too, not only runs of it.
+    expect(normaliseRegistrant('Axis\u00a0Communications AB')).toBe('axis communications ab');
+    expect(normaliseRegistrant(' Axis Communications\tAB  ')).toBe('axis communications ab');
+    expect(normaliseRegistrant('Zhejiang  Dahua\r\nHangzhou')).toBe('zhejiang dahua');
   });
 
   it('maps known prefixes to their makers', () => {
