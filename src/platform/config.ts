@@ -26,6 +26,8 @@ export interface Config {
     s3: { endpoint: string | null; bucket: string; region: string; accessKeyId: string | null; secretAccessKey: string | null } | null;
     maxUploadBytes: number;
   };
+  /** The largest spreadsheet import: SIGHTLINE_MAX_UPLOAD_MB when the operator sets it, else 512 MiB (registers are large). */
+  maxImportBytes: number;
   mail: { smtpUrl: string | null; from: string };
   /** Key for secrets kept at rest (device credentials); from SIGHTLINE_SECRET_KEY, else a key file under DATA_DIR. */
   secretKey: string | null;
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       } : null,
       maxUploadBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 25) * 1024 * 1024,
     },
+    maxImportBytes: env.SIGHTLINE_MAX_UPLOAD_MB ? int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 512) * 1024 * 1024 : 512 * 1024 * 1024,
     mail: { smtpUrl: env.SMTP_URL || null, from: env.SIGHTLINE_MAIL_FROM || 'Sightline <sightline@localhost>' },
     secretKey: env.SIGHTLINE_SECRET_KEY || null,
     queue: env.SIGHTLINE_QUEUE === 'pg-boss' || (env.SIGHTLINE_QUEUE !== 'db' && databaseUrl) ? 'pg-boss' : 'db',
