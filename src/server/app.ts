@@ -39,8 +39,15 @@ import type { Config } from '../platform/config';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** URLs whose path holds a credential (calendar feeds, published self-assessments): the log keeps their shape only. */
+export function redactSecretUrl(url: string): string {
+  return url.replace(/^\/(calendar|p\/self-assessment)\/[^/?#]+/, (_m, kind: string) => `/${kind}/[redacted]`);
+}
+
 export interface AppOptions {
   logger?: boolean;
+  /** Where the request log goes (default stdout); tests read it. */
+  logStream?: NodeJS.WritableStream;
   /** Poll for background jobs (serve); tests leave it off and call deps.jobs.drain(). */
   startJobs?: boolean;
   jobs?: JobQueue;
@@ -54,7 +61,10 @@ declare module 'fastify' {
 
 export async function createApp(database: Database, config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: config.logLevel } : false,
+    logger: opts.logger || opts.logStream ? {
+      level: config.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}),
+      serializers: { req: (req) => ({ method: req.method, url: redactSecretUrl(req.url), remoteAddress: req.ip }) },
+    } : false,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Fastify's own schema errors are not used: every input is validated by zod in the services.
@@ -79,6 +89,12 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
     hsts: config.secureCookies === true,
   });
   await app.register(rateLimit, { global: false });
+  app.addHook('onSend', async (req, reply) => {
+    // 'auto' trusts HTTPS once it has seen it, as helmet does for `true`.
+    if (config.secureCookies === 'auto' && req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // API answers hold a tenant's data: no shared or browser cache keeps them (downloads set their own).
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
 
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (req) => {

@@ -77,7 +77,8 @@ export function renderPage(deps: AppDeps, req: FastifyRequest, reply: FastifyRep
 }
 
 export function setFlash(reply: FastifyReply, message: string) {
-  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  // Secure exactly when the session cookie is (cookieOptions decides, for 'auto' from the request's protocol).
+  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { ...cookieOptions(reply.request, reply.server.deps.config), expires: undefined, maxAge: 60 });
 }
 
 const pageRoutes: { method: Method; path: string }[] = [];

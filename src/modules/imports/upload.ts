@@ -59,7 +59,7 @@ export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
         if (part.fieldname !== 'file' || written) { part.file.resume(); continue; }
         req.body = body;
         if (!api) checkCsrf(req);
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const id = mintId();
         const storedName = `${id}.upload`;
         written = path.join(dir, storedName);
