@@ -35,6 +35,12 @@ export interface Config {
   queue: 'db' | 'pg-boss';
   /** Run the background job worker inside `serve` (default yes). */
   jobsWorker: boolean;
+  /**
+   * Ranges the server's own scheduled scans may reach although they are normally refused (loopback, link-local,
+   * CGNAT, the server's own addresses): SIGHTLINE_SERVER_SCAN_ALLOW, comma-separated CIDRs. The operator's
+   * decision, never a tenant's; empty by default.
+   */
+  serverScanAllow: string[];
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -87,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.SIGHTLINE_SECRET_KEY || null,
     queue: env.SIGHTLINE_QUEUE === 'pg-boss' || (env.SIGHTLINE_QUEUE !== 'db' && databaseUrl) ? 'pg-boss' : 'db',
     jobsWorker: flag(env.SIGHTLINE_JOBS_WORKER, true),
+    serverScanAllow: (env.SIGHTLINE_SERVER_SCAN_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
