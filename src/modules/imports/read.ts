@@ -275,7 +275,9 @@ async function openCsv(file: string, kind: Kind & { kind: 'csv' }, head: Buffer,
   let encoding = opts.encoding ?? (kind.bom === 'utf16le' ? 'utf-16le' : kind.bom === 'utf16be' ? 'utf-16be' : 'utf-8');
   if (!opts.encoding && encoding === 'utf-8') {
     // The head decides for most files; a file that turns out not to be UTF-8 further on is re-read (see readSheet).
-    const cut = utf8Cut(head);
+    // When the head is the whole file, a sequence cut short at its end is not UTF-8 (fuzzing found a one-byte
+    // file, 0xC0, that passed here and failed at the end of the read: a 500).
+    const cut = head.length < HEAD_BYTES ? head.length : utf8Cut(head);
     if (!isUtf8(head.subarray(0, cut))) encoding = 'windows-1252';
   }
   const sample = new TextDecoder(encoding).decode(head);
@@ -357,6 +359,10 @@ export async function inspectWorkbookZip(file: string): Promise<string[]> {
     for await (const c of ws) chunks.push(c as Buffer);
     const xml = Buffer.concat(chunks).toString('utf8');
     return [...xml.matchAll(/<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => decodeXml(m[1]));
+  } catch (e: any) {
+    // yauzl's own errors (a local header that does not match the directory, found by fuzzing) are a damaged file.
+    if (e instanceof FileError) throw e;
+    throw new FileError(`The workbook is damaged: ${String(e?.message ?? e).slice(0, 200)}`);
   } finally {
     zip.close();
   }
