@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseTarget } from '../discovery/targets';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -55,6 +56,15 @@ function int(name: string, value: string | undefined, fallback: number): number 
   return n;
 }
 
+/** Comma-separated CIDRs (or addresses, a-b ranges), each checked now so a typo stops start-up, not a scan. */
+function cidrList(name: string, value: string | undefined): string[] {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    try { parseTarget(item); } catch (e) { throw new Error(`${name}: ${(e as Error).message}`); }
+  }
+  return items;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -88,11 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       } : null,
       maxUploadBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 25) * 1024 * 1024,
     },
-    maxImportBytes: env.SIGHTLINE_MAX_UPLOAD_MB ? int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 512) * 1024 * 1024 : 512 * 1024 * 1024,
+    maxImportBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 512) * 1024 * 1024,
     mail: { smtpUrl: env.SMTP_URL || null, from: env.SIGHTLINE_MAIL_FROM || 'Sightline <sightline@localhost>' },
     secretKey: env.SIGHTLINE_SECRET_KEY || null,
     queue: env.SIGHTLINE_QUEUE === 'pg-boss' || (env.SIGHTLINE_QUEUE !== 'db' && databaseUrl) ? 'pg-boss' : 'db',
     jobsWorker: flag(env.SIGHTLINE_JOBS_WORKER, true),
-    serverScanAllow: (env.SIGHTLINE_SERVER_SCAN_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    serverScanAllow: cidrList('SIGHTLINE_SERVER_SCAN_ALLOW', env.SIGHTLINE_SERVER_SCAN_ALLOW),
   };
 }

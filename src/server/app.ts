@@ -102,7 +102,7 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
   });
   await app.register(rateLimit, { global: false });
   app.addHook('onSend', async (req, reply) => {
-    // 'auto' trusts HTTPS once it has seen it, as helmet does for `true`.
+    // helmet sends HSTS only when cookies are always Secure; 'auto' sends it on answers that came over HTTPS.
     if (config.secureCookies === 'auto' && req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     // API answers hold a tenant's data: no shared or browser cache keeps them (downloads set their own).
     if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
