@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseTarget } from '../discovery/targets';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -26,6 +27,8 @@ export interface Config {
     s3: { endpoint: string | null; bucket: string; region: string; accessKeyId: string | null; secretAccessKey: string | null } | null;
     maxUploadBytes: number;
   };
+  /** The largest spreadsheet import: SIGHTLINE_MAX_UPLOAD_MB when the operator sets it, else 512 MiB (registers are large). */
+  maxImportBytes: number;
   mail: { smtpUrl: string | null; from: string };
   /** Key for secrets kept at rest (device credentials); from SIGHTLINE_SECRET_KEY, else a key file under DATA_DIR. */
   secretKey: string | null;
@@ -33,6 +36,12 @@ export interface Config {
   queue: 'db' | 'pg-boss';
   /** Run the background job worker inside `serve` (default yes). */
   jobsWorker: boolean;
+  /**
+   * Ranges the server's own scheduled scans may reach although they are normally refused (loopback, link-local,
+   * CGNAT, the server's own addresses): SIGHTLINE_SERVER_SCAN_ALLOW, comma-separated CIDRs. The operator's
+   * decision, never a tenant's; empty by default.
+   */
+  serverScanAllow: string[];
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -45,6 +54,15 @@ function int(name: string, value: string | undefined, fallback: number): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+/** Comma-separated CIDRs (or addresses, a-b ranges), each checked now so a typo stops start-up, not a scan. */
+function cidrList(name: string, value: string | undefined): string[] {
+  const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    try { parseTarget(item); } catch (e) { throw new Error(`${name}: ${(e as Error).message}`); }
+  }
+  return items;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -80,9 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       } : null,
       maxUploadBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 25) * 1024 * 1024,
     },
+    maxImportBytes: int('SIGHTLINE_MAX_UPLOAD_MB', env.SIGHTLINE_MAX_UPLOAD_MB, 512) * 1024 * 1024,
     mail: { smtpUrl: env.SMTP_URL || null, from: env.SIGHTLINE_MAIL_FROM || 'Sightline <sightline@localhost>' },
     secretKey: env.SIGHTLINE_SECRET_KEY || null,
     queue: env.SIGHTLINE_QUEUE === 'pg-boss' || (env.SIGHTLINE_QUEUE !== 'db' && databaseUrl) ? 'pg-boss' : 'db',
     jobsWorker: flag(env.SIGHTLINE_JOBS_WORKER, true),
+    serverScanAllow: cidrList('SIGHTLINE_SERVER_SCAN_ALLOW', env.SIGHTLINE_SERVER_SCAN_ALLOW),
   };
 }

@@ -21,7 +21,12 @@ export interface Database {
 pg.types.setTypeParser(20, (v) => Number(v));
 
 export function openSqlite(file: string): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // The register maps a public body's weak cameras: only the service's own user may read it (SQLite gives its
+    // -wal and -shm files the database file's mode).
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

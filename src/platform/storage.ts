@@ -56,7 +56,7 @@ export class LocalStorage implements BlobStorage {
     const sha256 = digest(data);
     const target = this.file(sha256);
     if (!(await this.exists(sha256))) {
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       // Written under a temporary name and renamed, so a reader never sees half a file and two writers of the
       // same bytes cannot interleave (rename is atomic on one filesystem).
       const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;

@@ -39,8 +39,27 @@ import type { Config } from '../platform/config';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** The name (dotted path) of the first string field holding a NUL character, '' for the value itself, or null. */
+function nulField(value: unknown, at = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : null;
+  if (value === null || typeof value !== 'object' || depth > 20) return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return (at ? `${at}.` : '') + k.replace(/\u0000/g, '\\0');
+    const found = nulField(v, at ? `${at}.${k}` : k, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** URLs whose path holds a credential (calendar feeds, published self-assessments): the log keeps their shape only. */
+export function redactSecretUrl(url: string): string {
+  return url.replace(/^\/(calendar|p\/self-assessment)\/[^/?#]+/, (_m, kind: string) => `/${kind}/[redacted]`);
+}
+
 export interface AppOptions {
   logger?: boolean;
+  /** Where the request log goes (default stdout); tests read it. */
+  logStream?: NodeJS.WritableStream;
   /** Poll for background jobs (serve); tests leave it off and call deps.jobs.drain(). */
   startJobs?: boolean;
   jobs?: JobQueue;
@@ -54,7 +73,10 @@ declare module 'fastify' {
 
 export async function createApp(database: Database, config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: config.logLevel } : false,
+    logger: opts.logger || opts.logStream ? {
+      level: config.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}),
+      serializers: { req: (req) => ({ method: req.method, url: redactSecretUrl(req.url), remoteAddress: req.ip }) },
+    } : false,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Fastify's own schema errors are not used: every input is validated by zod in the services.
@@ -79,6 +101,22 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
     hsts: config.secureCookies === true,
   });
   await app.register(rateLimit, { global: false });
+  app.addHook('onSend', async (req, reply) => {
+    // helmet sends HSTS only when cookies are always Secure; 'auto' sends it on answers that came over HTTPS.
+    if (config.secureCookies === 'auto' && req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // API answers hold a tenant's data: no shared or browser cache keeps them (downloads set their own).
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  // PostgreSQL text cannot hold a NUL character (it answered 500 on 21 read endpoints and the writes), and no
+  // person types one: every field of the path, query and body is checked once, here, before any handler runs.
+  // Uploaded files are not fields (the multipart readers hold them apart), so binary files are unaffected.
+  app.addHook('preHandler', async (req) => {
+    for (const [where, value] of [['path', req.params], ['query', req.query], ['body', req.body]] as const) {
+      const field = nulField(value);
+      if (field !== null) throw new AppError(400, 'nul_character', `The ${where} field "${field || where}" contains a NUL character (\\u0000), which text cannot hold`, { [field || where]: 'Remove the NUL character' });
+    }
+  });
 
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (req) => {

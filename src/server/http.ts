@@ -77,7 +77,8 @@ export function renderPage(deps: AppDeps, req: FastifyRequest, reply: FastifyRep
 }
 
 export function setFlash(reply: FastifyReply, message: string) {
-  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  // Secure exactly when the session cookie is (cookieOptions decides, for 'auto' from the request's protocol).
+  reply.setCookie(FLASH_COOKIE, encodeURIComponent(message), { ...cookieOptions(reply.request, reply.server.deps.config), expires: undefined, maxAge: 60 });
 }
 
 const pageRoutes: { method: Method; path: string }[] = [];
@@ -111,6 +112,8 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
   });
 }
 
+const tokenContexts = new WeakMap<FastifyRequest, OrgContext>();
+
 /** Registers an API operation under /api/v1: bearer token only (no cookies, so no CSRF exposure), JSON in and out. */
 export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, doc: OperationDoc,
   handler: (req: FastifyRequest, ctx: OrgContext, reply: FastifyReply) => Promise<unknown>) {
@@ -118,8 +121,10 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
   app.route({
     method, url: `/api/v1${path}`,
     ...(doc.bodyLimit ? { bodyLimit: doc.bodyLimit } : {}),
+    // The token is checked before a byte of the body is read: a large upload with a bad token is refused at once.
+    onRequest: async (req) => { tokenContexts.set(req, await orgContextForToken(deps.db, req)); },
     handler: async (req, reply) => {
-      const ctx = await orgContextForToken(deps.db, req);
+      const ctx = tokenContexts.get(req)!;
       const result = await handler(req, ctx, reply);
       if (reply.sent || result === reply) return reply;
       if (result === undefined) return reply.code(204).send();

@@ -23,7 +23,8 @@ describeEachDb('discovery: a scheduled scan of a simulated fleet', (db) => {
   beforeAll(async () => {
     fleet = generateFleet({ devices: 15, base: '127.77.0.1', misbehaving: 0, seed: 11 }); // one of each make
     sim = await startSimulator(fleet, { credentials: DEFAULT_CREDENTIALS });
-    app = await createTestApp(db(), { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sl-scan-')) });
+    // The simulated fleet is on loopback, which the server scans only when the operator allows it.
+    app = await createTestApp(db(), { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sl-scan-')), SIGHTLINE_SERVER_SCAN_ALLOW: '127.77.0.0/24' });
     org = await createOrgFixture(db(), 'morpeth');
     const range = await api(app, org.tokens.admin, 'POST', '/api/v1/discovery/ranges', { cidr: '127.77.0.0/24', label: 'Simulated fleet' });
     await api(app, org.tokens.admin, 'POST', '/api/v1/discovery/credentials', { name: 'Fleet', ...DEFAULT_CREDENTIALS, rangeIds: [range.json.id] });

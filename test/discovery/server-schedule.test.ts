@@ -30,10 +30,11 @@ describeEachDb('discovery: scheduled scans', (db) => {
   const scanJobs = async () => (await app.deps.jobs.list({ name: SCAN_JOB, limit: 500 })).filter((j) => (j.orgId === org.id));
 
   beforeAll(async () => {
-    app = await createTestApp(db(), { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sl-sched-')) });
+    // The targets are loopback, which the server scans only when the operator allows it.
+    app = await createTestApp(db(), { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sl-sched-')), SIGHTLINE_SERVER_SCAN_ALLOW: '127.0.0.0/8' });
     // Before anything can drain the queue: scan jobs go to the recording scanner.
     const credentials = new CredentialStore(app.deps.config);
-    app.deps.jobs.handle(SCAN_JOB, (job, controls) => runScheduledScan({ db: db().db, credentials, scan: fakeScan }, job, controls));
+    app.deps.jobs.handle(SCAN_JOB, (job, controls) => runScheduledScan({ db: db().db, credentials, scan: fakeScan, operatorAllow: app.deps.config.serverScanAllow }, job, controls));
     org = await createOrgFixture(db(), 'jarrow');
     other = await createOrgFixture(db(), 'keswick');
     rangeId = (await api(app, org.tokens.admin, 'POST', '/api/v1/discovery/ranges', { cidr: '127.31.0.0/16' })).json.id;

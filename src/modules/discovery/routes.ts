@@ -48,7 +48,7 @@ const TAG = 'Discovery';
 
 export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, scan: RunScan = runServerScan): void {
   const credentials = new CredentialStore(deps.config);
-  registerDiscoveryJobs(deps.db, deps.jobs, credentials, scan);
+  registerDiscoveryJobs(deps.db, deps.jobs, credentials, scan, deps.config.serverScanAllow);
 
   // ---- API ----
   apiRoute(app, deps, 'GET', '/discovery/ranges', { summary: 'Address ranges discovery may scan (the scope guard)', tag: TAG, response: z.object({ items: z.array(rangeOut) }) },
@@ -71,7 +71,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, sca
   apiRoute(app, deps, 'GET', '/discovery/schedules', { summary: 'Scheduled discovery scans', tag: TAG, response: z.object({ items: z.array(scheduleOut) }) },
     async (_req, ctx) => ({ items: await listSchedules(ctx) }));
   apiRoute(app, deps, 'POST', '/discovery/schedules', { summary: 'Schedule a discovery scan run by the server', tag: TAG, status: 201, body: scheduleInput, permission: 'admin', response: scheduleOut },
-    async (req, ctx) => createSchedule(ctx, credentials, jsonBody(req)));
+    async (req, ctx) => createSchedule(ctx, credentials, jsonBody(req), deps.config.serverScanAllow));
   apiRoute(app, deps, 'DELETE', '/discovery/schedules/:id', { summary: 'Delete a scheduled scan', tag: TAG, permission: 'admin' },
     async (req, ctx) => { await deleteSchedule(ctx, param(req, 'id')); });
 
@@ -171,7 +171,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, sca
       rate: numberOrRaw(body.rate) ?? undefined, cadence: text(body.cadence) ?? undefined, credentialName: text(body.credentialName),
     };
     return submitForm(p, async () => {
-      const s = await createSchedule(p.ctx, credentials, input);
+      const s = await createSchedule(p.ctx, credentials, input, deps.config.serverScanAllow);
       return { to: `${p.base}/discovery/schedules`, flash: `Scheduled “${s.name}”: ${CADENCE_LABELS[s.cadence].toLowerCase()}` };
     }, (errors, status) => schedulesPage(p, { ...input, targets: text(body.targets), ports: portsText }, errors, status));
   });

@@ -13,7 +13,7 @@ import { auditedChange } from '../../platform/write';
 import type { ScanReport } from '../../discovery/types';
 import type { CredentialStore } from './secrets';
 import * as repo from './repo';
-import { orgScope, outsideReason } from './scope';
+import { orgScope, outsideReason, serverScanRanges, serverScanRefusal } from './scope';
 import { CADENCE_MS, scheduleInput } from './schemas';
 import { ingestReport, recordUnrunScan, type RunView } from './service';
 import type { DiscoverySchedulesTable } from './tables';
@@ -54,11 +54,11 @@ export async function listSchedules(ctx: OrgContext): Promise<ScheduleView[]> {
 }
 
 /** Adds a schedule. Its targets must lie inside the allowed ranges now (and are checked again before each scan). */
-export async function createSchedule(ctx: OrgContext, credentials: CredentialStore, body: unknown): Promise<ScheduleView> {
+export async function createSchedule(ctx: OrgContext, credentials: CredentialStore, body: unknown, operatorAllow: string[]): Promise<ScheduleView> {
   requirePermission(ctx, 'org:admin');
   const input = parseInput(scheduleInput, body);
   const guard = await orgScope(ctx.db, ctx.orgId);
-  const outside = input.targets.map((t) => outsideReason(guard, t)).filter(Boolean);
+  const outside = input.targets.map((t) => outsideReason(guard, t) ?? serverScanRefusal(t, operatorAllow)).filter(Boolean);
   if (outside.length) throw new ValidationError({ targets: outside.join('; ') });
   if (input.credentialName && !await credentials.exists(ctx, input.credentialName)) {
     throw new ValidationError({ credentialName: `There is no credential named “${input.credentialName}”; add it on the credentials page first` });
@@ -103,7 +103,11 @@ export async function enqueueDueScans(db: Kysely<DB>, jobs: JobQueue, now = new 
   return created;
 }
 
-export interface ScanJobDeps { db: Kysely<DB>; credentials: CredentialStore; scan: RunScan }
+export interface ScanJobDeps {
+  db: Kysely<DB>; credentials: CredentialStore; scan: RunScan;
+  /** config.serverScanAllow: reserved ranges the operator lets scheduled scans reach. */
+  operatorAllow: string[];
+}
 
 /** Runs one scheduled scan. The scope guard runs first: a target outside the allowed ranges means no traffic at all. */
 export async function runScheduledScan(deps: ScanJobDeps, job: JobInfo, controls: JobControls): Promise<{ runId: string | null; status: string }> {
@@ -121,7 +125,7 @@ export async function runScheduledScan(deps: ScanJobDeps, job: JobInfo, controls
   };
 
   const guard = await orgScope(deps.db, org.id);
-  const outside = targets.map((t) => outsideReason(guard, t)).filter((r): r is string => !!r);
+  const outside = targets.map((t) => outsideReason(guard, t) ?? serverScanRefusal(t, deps.operatorAllow)).filter((r): r is string => !!r);
   if (outside.length) return finish(await recordUnrunScan(ctx, schedule.id, 'refused', `Not scanned: ${outside.join('; ')}`, targets, ports));
 
   const credentialName = schedule.credential_name;
@@ -132,7 +136,8 @@ export async function runScheduledScan(deps: ScanJobDeps, job: JobInfo, controls
   } : null;
   let report: ScanReport;
   try {
-    report = await deps.scan(targets, { ports, rate: Number(schedule.rate), allow: guard.ranges, credentialsFor, heartbeat: () => controls.heartbeat() });
+    // Every dial, including addresses a device points at, stays out of the server's own ranges too.
+    report = await deps.scan(targets, { ports, rate: Number(schedule.rate), allow: serverScanRanges(guard.ranges, deps.operatorAllow), credentialsFor, heartbeat: () => controls.heartbeat() });
   } catch (e) {
     // A scan that failed part-way is retried once by the queue; the last failure is kept as a run people can see.
     if (job.attempt >= job.maxAttempts) await finish(await recordUnrunScan(ctx, schedule.id, 'failed', errorText(e), targets, ports));
@@ -142,8 +147,8 @@ export async function runScheduledScan(deps: ScanJobDeps, job: JobInfo, controls
 }
 
 /** Registers the tick and the scan job with the queue. */
-export function registerDiscoveryJobs(db: Kysely<DB>, jobs: JobQueue, credentials: CredentialStore, scan: RunScan) {
+export function registerDiscoveryJobs(db: Kysely<DB>, jobs: JobQueue, credentials: CredentialStore, scan: RunScan, operatorAllow: string[]) {
   jobs.every(TICK_JOB, TICK_MS);
   jobs.handle(TICK_JOB, async () => ({ enqueued: await enqueueDueScans(db, jobs) }));
-  jobs.handle(SCAN_JOB, (job, controls) => runScheduledScan({ db, credentials, scan }, job, controls));
+  jobs.handle(SCAN_JOB, (job, controls) => runScheduledScan({ db, credentials, scan, operatorAllow }, job, controls));
 }

@@ -29,7 +29,7 @@ export function loadSecretKey(config: Pick<Config, 'secretKey' | 'dataDir'>): Bu
     return Buffer.from(hkdfSync('sha256', given, 'sightline', 'device-credentials', 32));
   }
   const file = path.join(config.dataDir, KEY_FILE);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   try {
     // 'wx' fails if the file exists, so two processes starting together cannot each write a different key.
     fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });

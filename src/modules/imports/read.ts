@@ -275,7 +275,9 @@ async function openCsv(file: string, kind: Kind & { kind: 'csv' }, head: Buffer,
   let encoding = opts.encoding ?? (kind.bom === 'utf16le' ? 'utf-16le' : kind.bom === 'utf16be' ? 'utf-16be' : 'utf-8');
   if (!opts.encoding && encoding === 'utf-8') {
     // The head decides for most files; a file that turns out not to be UTF-8 further on is re-read (see readSheet).
-    const cut = utf8Cut(head);
+    // When the head is the whole file, a sequence cut short at its end is not UTF-8 (fuzzing found a one-byte
+    // file, 0xC0, that passed here and failed at the end of the read: a 500).
+    const cut = head.length < HEAD_BYTES ? head.length : utf8Cut(head);
     if (!isUtf8(head.subarray(0, cut))) encoding = 'windows-1252';
   }
   const sample = new TextDecoder(encoding).decode(head);
@@ -336,12 +338,16 @@ export async function inspectWorkbookZip(file: string): Promise<string[]> {
       expected = fileDataStart + e.compressedSize;
     }
     if (centralDirectory !== undefined && (centralDirectory < expected || centralDirectory - expected > 24)) throw new FileError('The workbook’s zip structure has hidden parts; it was refused');
-    // Inflate every entry once, counting: yauzl stops at once if one produces more than it declared.
+    // Inflate every entry once, counting: yauzl stops at once if one produces more than it declared. The XML parts
+    // are scanned on the way for what the workbook reader would choke on (a 500 before this check).
     for (const e of entries) {
       if (e.fileName.endsWith('/')) continue;
       const stream = await zip.openReadStreamPromise(e);
+      const scan = /\.(xml|rels)$/i.test(e.fileName) ? xmlScanner(e.fileName) : null;
       await new Promise<void>((resolve, reject) => {
-        stream.on('data', () => undefined);
+        stream.on('data', (chunk: Buffer) => {
+          try { scan?.(chunk); } catch (err) { stream.destroy(); reject(err); }
+        });
         stream.on('end', resolve);
         stream.on('error', (err) => reject(new FileError(`The workbook is damaged or disguised (“${e.fileName}”: ${err.message}); it was refused`)));
       });
@@ -353,9 +359,36 @@ export async function inspectWorkbookZip(file: string): Promise<string[]> {
     for await (const c of ws) chunks.push(c as Buffer);
     const xml = Buffer.concat(chunks).toString('utf8');
     return [...xml.matchAll(/<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => decodeXml(m[1]));
+  } catch (e: any) {
+    // yauzl's own errors (a local header that does not match the directory, found by fuzzing) are a damaged file.
+    if (e instanceof FileError) throw e;
+    throw new FileError(`The workbook is damaged: ${String(e?.message ?? e).slice(0, 200)}`);
   } finally {
     zip.close();
   }
+}
+
+/**
+ * Checks one XML part of a workbook as it streams past: no DTD (Excel never writes one; its entities can expand
+ * without bound or reach outside the file), and in a sheet, every cell carries its reference (r="B7"), which the
+ * workbook reader needs. Throws a FileError naming the part.
+ */
+function xmlScanner(part: string): (chunk: Buffer) => void {
+  const sheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(part);
+  let tail = '';
+  return (chunk) => {
+    const text = tail + chunk.toString('latin1');
+    if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw new FileError(`The workbook part “${part}” contains a DTD (<!DOCTYPE or <!ENTITY); spreadsheet programs never write one, so the file was refused`);
+    if (sheet) {
+      const cell = /<(?:\w+:)?c(?=[\s>/])[^>]*>/g;
+      for (let m; (m = cell.exec(text)); ) {
+        if (!/\sr\s*=/.test(m[0])) throw new FileError(`The sheet “${part}” has a cell without a reference (r="A1"), so it cannot be read; open it in a spreadsheet program and save it again`);
+      }
+    }
+    // Keep an unfinished tag (bounded) for the next chunk, so nothing is missed at a boundary.
+    const open = text.lastIndexOf('<');
+    tail = open >= 0 && text.indexOf('>', open) < 0 ? text.slice(Math.max(open, text.length - 4096)) : '';
+  };
 }
 
 const decodeXml = (s: string) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" } as Record<string, string>)[e]);
@@ -416,6 +449,10 @@ async function openXlsx(file: string, opts: OpenOptions): Promise<{ info: SheetI
         }
         return; // the chosen sheet is done: the rest of the workbook is not read
       }
+    } catch (e: any) {
+      // Whatever else the workbook reader trips on is the file's fault: say so rather than answer 500.
+      if (e instanceof AppError) throw e;
+      throw new FileError(`The sheet “${sheetName}” could not be read; the workbook is damaged (${String(e?.message ?? e).slice(0, 200)}). Open it in a spreadsheet program and save it again`);
     } finally {
       input.destroy();
     }

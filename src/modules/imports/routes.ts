@@ -65,11 +65,11 @@ const apiRun = (r: imports.RunView) => ({
 
 // ---- pages ----------------------------------------------------------------------------------------------------
 
-async function renderStart(p: PageCtx, errors: Record<string, string> = {}, status = 200) {
+async function renderStart(p: PageCtx, maxBytes: number, errors: Record<string, string> = {}, status = 200) {
   const runs = await imports.listRuns(p.ctx, undefined, 20);
   return p.render('imports/views/start.njk', {
     title: 'Import a spreadsheet', runs: runs.items, errors, canImport: can(p.ctx.role, 'assets:write'),
-    maxMb: LIMITS.maxFileBytes / 2 ** 20, maxColumns: LIMITS.maxColumns,
+    maxMb: maxBytes / 2 ** 20, maxColumns: LIMITS.maxColumns,
   }, status);
 }
 
@@ -115,7 +115,7 @@ function progressText(run: imports.RunView): string {
 }
 
 function registerPages(scope: FastifyInstance, deps: AppDeps) {
-  orgPage(scope, deps, 'GET', '/imports', 'estate:read', async (_req, _reply, p) => renderStart(p));
+  orgPage(scope, deps, 'GET', '/imports', 'estate:read', async (_req, _reply, p) => renderStart(p, deps.config.maxImportBytes));
 
   orgPage(scope, deps, 'POST', '/imports', 'assets:write', async (req, _reply, p) => {
     try {
@@ -123,7 +123,7 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
       keepUpload(req);
       return p.redirect(`${p.base}/imports/${run.id}/mapping`);
     } catch (e) {
-      if (isFormError(e)) return renderStart(p, { file: Object.values(e.fields!)[0] }, e.status);
+      if (isFormError(e)) return renderStart(p, deps.config.maxImportBytes, { file: Object.values(e.fields!)[0] }, e.status);
       throw e;
     }
   });

@@ -8,11 +8,10 @@ import { AppError } from '../../platform/errors';
 import type { AppDeps } from '../../server/http';
 import { checkCsrf } from '../../server/auth';
 import { mintId } from './ids';
-import { LIMITS } from './read';
 import { importsDir } from './service';
 
 // Spreadsheet uploads stream straight to DATA_DIR/imports (a register can be hundreds of megabytes, so it is never
-// held in memory), bounded by LIMITS.maxFileBytes: past it the partial file is deleted and the request refused.
+// held in memory), bounded by config.maxImportBytes: past it the partial file is deleted and the request refused.
 // Form fields land on req.body as strings, so the page's CSRF check works as for any form; for pages the token
 // (which comes first in the form) is checked before a byte of the file is written.
 
@@ -30,13 +29,14 @@ export function keepUpload(req: FastifyRequest) {
   if (u) u.kept = true;
 }
 
-const tooLarge = () => {
-  const message = `The file must be smaller than ${LIMITS.maxFileBytes / 2 ** 20} MB. Split the register into smaller files`;
+const tooLarge = (maxBytes: number) => {
+  const message = `The file must be smaller than ${maxBytes / 2 ** 20} MB. Split the register into smaller files`;
   return new AppError(413, 'file_too_large', message, { file: message });
 };
 
 export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
-  await scope.register(multipart, { limits: { fields: 20, fieldSize: 64 * 1024, parts: 30, files: 1, fieldNameSize: 100, fileSize: LIMITS.maxFileBytes }, throwFileSizeLimit: false });
+  const maxBytes = deps.config.maxImportBytes;
+  await scope.register(multipart, { limits: { fields: 20, fieldSize: 64 * 1024, parts: 30, files: 1, fieldNameSize: 100, fileSize: maxBytes }, throwFileSizeLimit: false });
   const dir = importsDir(deps.config.dataDir);
 
   // Refused for any reason (no permission, not a spreadsheet, a bad field): the file goes.
@@ -50,7 +50,7 @@ export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
     const api = req.url.startsWith('/api/');
     if (api ? !req.headers.authorization : !req.session) return;
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > LIMITS.maxFileBytes + 1024 * 1024) throw tooLarge();
+    if (Number.isFinite(declared) && declared > maxBytes + 1024 * 1024) throw tooLarge(maxBytes);
     const body: Record<string, string> = {};
     let written: string | null = null;
     try {
@@ -59,14 +59,14 @@ export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
         if (part.fieldname !== 'file' || written) { part.file.resume(); continue; }
         req.body = body;
         if (!api) checkCsrf(req);
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const id = mintId();
         const storedName = `${id}.upload`;
         written = path.join(dir, storedName);
         let size = 0;
         const count = new Transform({ transform(chunk: Buffer, _e, cb) { size += chunk.length; cb(null, chunk); } });
         await pipeline(part.file, count, fs.createWriteStream(written, { mode: 0o640 }));
-        if (part.file.truncated || size > LIMITS.maxFileBytes) throw tooLarge();
+        if (part.file.truncated || size > maxBytes) throw tooLarge(maxBytes);
         if (size === 0 && !part.filename) { fs.rmSync(written, { force: true }); written = null; continue; }
         uploads.set(req, { storedName, fileName: path.basename(part.filename || 'spreadsheet'), size, path: written, kept: false });
       }

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { neutraliseCell } from '../../platform/csv';
 import type { OrgContext } from '../../platform/context';
 import { SEVERITY_ORDER } from '../../domain/policy';
 import { listFindings } from '../findings/service';
@@ -38,6 +39,14 @@ function headline(d: Data): string[] {
   ];
 }
 
+/**
+ * Text a tenant typed (site names, models) goes into cells: exceljs stores it as text, but a person who edits such a
+ * cell in a spreadsheet turns "=HYPERLINK(...)" into a live formula, so it is neutralised as every other export is.
+ */
+function textSafe(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? neutraliseCell(v) : v]));
+}
+
 /** The report as a workbook people can open: summary, findings by site and the plan, one sheet each. */
 export async function riskReportXlsx(d: Data): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
@@ -45,20 +54,20 @@ export async function riskReportXlsx(d: Data): Promise<Buffer> {
   wb.created = new Date();
   const summary = wb.addWorksheet('Summary');
   summary.columns = [{ header: 'Item', key: 'item', width: 48 }, { header: 'Value', key: 'value', width: 90 }];
-  summary.addRows([
+  summary.addRows(([
     { item: 'Organisation', value: d.orgName }, { item: 'Date', value: d.date }, { item: 'Catalogue version', value: d.summary.catalogueVersion },
     { item: 'Devices in service', value: d.summary.assets }, { item: 'Subject to PRC National Intelligence Law', value: d.summary.nilSubject },
     { item: 'Provenance unknown', value: d.summary.unknown }, { item: 'Not subject', value: d.summary.notSubject },
     ...SEVERITY_ORDER.map((s) => ({ item: `Findings: ${s}`, value: d.summary.bySeverity[s] })),
     { item: 'Remediation plan: devices', value: d.plan.lines.length }, { item: 'Remediation plan: cost (GBP)', value: d.plan.totalPence / 100 },
-  ]);
+  ] as Record<string, unknown>[]).map(textSafe));
   const findings = wb.addWorksheet('Findings by site');
   findings.columns = [
     { header: 'Site', key: 'site', width: 30 }, { header: 'Severity', key: 'severity', width: 10 }, { header: 'Status', key: 'status', width: 10 },
     { header: 'Finding', key: 'title', width: 50 }, { header: 'Device', key: 'device', width: 40 }, { header: 'What to do', key: 'action', width: 70 },
     { header: 'Basis', key: 'basis', width: 50 },
   ];
-  for (const f of d.findings) findings.addRow({ site: f.site?.name ?? 'No site recorded', severity: f.severity, status: f.status, title: f.title, device: device(f), action: f.action, basis: f.citation.reference });
+  for (const f of d.findings) findings.addRow(textSafe({ site: f.site?.name ?? 'No site recorded', severity: f.severity, status: f.status, title: f.title, device: device(f), action: f.action, basis: f.citation.reference }));
   const plan = wb.addWorksheet('Remediation plan');
   plan.columns = [
     { header: 'Order', key: 'order', width: 7 }, { header: 'Priority', key: 'tier', width: 48 }, { header: 'Kind', key: 'kind', width: 16 },
@@ -66,10 +75,9 @@ export async function riskReportXlsx(d: Data): Promise<Buffer> {
     { header: 'Cumulative (GBP)', key: 'cumulative', width: 16 },
   ];
   for (const l of d.plan.lines) {
-    plan.addRow({ order: l.order, tier: l.tierLabel, kind: KIND_LABELS[l.kind as keyof typeof KIND_LABELS] ?? l.kind, device: [l.manufacturer ?? 'Unlabelled', l.model].filter(Boolean).join(' '), site: l.site ?? '', unit: l.unitPence / 100, cumulative: l.cumulativePence / 100 });
+    plan.addRow(textSafe({ order: l.order, tier: l.tierLabel, kind: KIND_LABELS[l.kind as keyof typeof KIND_LABELS] ?? l.kind, device: [l.manufacturer ?? 'Unlabelled', l.model].filter(Boolean).join(' '), site: l.site ?? '', unit: l.unitPence / 100, cumulative: l.cumulativePence / 100 }));
   }
   for (const ws of [summary, findings, plan]) { ws.getRow(1).font = { bold: true }; ws.views = [{ state: 'frozen', ySplit: 1 }]; }
-  // Text that starts like a formula is stored as text by exceljs (cells are typed), so no neutralising is needed here.
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

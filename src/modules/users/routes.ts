@@ -6,9 +6,17 @@ import { membershipsOf } from '../organisations/repo';
 import { sessionsOf } from './repo';
 import * as users from './service';
 
-/** Only same-site paths are followed after sign-in, so the `next` parameter cannot send people elsewhere. */
+/**
+ * Only same-site paths are followed after sign-in, so the `next` parameter cannot send people elsewhere. Characters
+ * outside printable ASCII are percent-encoded (a Location header cannot carry them; that was a 500).
+ */
 function safeNext(next: unknown): string | null {
-  return typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) && next.length < 500 ? next : null;
+  if (typeof next !== 'string' || !/^\/(?!\/)[^\s\\]*$/.test(next) || next.length >= 500) return null;
+  try {
+    return next.replace(/[^\x21-\x7e]+/gu, (s) => encodeURIComponent(s));
+  } catch {
+    return null; // a lone surrogate cannot be encoded
+  }
 }
 
 async function home(deps: AppDeps, req: FastifyRequest, reply: FastifyReply) {

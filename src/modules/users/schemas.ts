@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { ROLES } from '../../platform/context';
+import { passwordProblem } from './password-policy';
 
 export const email = z.string({ error: 'Enter an email address' }).trim().toLowerCase()
   .min(1, 'Enter an email address').max(254, 'Email address must be 254 characters or fewer')
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Enter an email address in the correct format, like name@example.gov.uk');
 
-export const password = z.string({ error: 'Enter a password' }).min(12, 'Password must be at least 12 characters').max(200, 'Password must be 200 characters or fewer');
+/** A new password: NCSC length and deny-list rules (password-policy.ts); the account's own words are checked by the objects below. */
+export const password = z.string({ error: 'Enter a password' }).superRefine((pw, c) => {
+  const problem = passwordProblem(pw);
+  if (problem) c.addIssue({ code: 'custom', message: problem });
+});
 
 export const signInInput = z.object({
   email,
@@ -16,7 +21,10 @@ export const userInput = z.object({
   email,
   name: z.string().trim().min(1, 'Enter the person’s name').max(200, 'Name must be 200 characters or fewer'),
   password,
-}).strict();
+}).strict().superRefine((v, c) => {
+  const problem = passwordProblem(v.password, [v.email, v.name]);
+  if (problem) c.addIssue({ code: 'custom', path: ['password'], message: problem });
+});
 
 export const changePasswordInput = z.object({
   current: z.string().min(1, 'Enter your current password'),
@@ -24,6 +32,7 @@ export const changePasswordInput = z.object({
   confirm: z.string(),
 }).superRefine((v, c) => {
   if (v.password !== v.confirm) c.addIssue({ code: 'custom', path: ['confirm'], message: 'The passwords do not match' });
+  if (v.password === v.current) c.addIssue({ code: 'custom', path: ['password'], message: 'Your new password must be different from your current password' });
 });
 
 export const tokenInput = z.object({

@@ -6,6 +6,7 @@ import { AppError, conflict, notFound, parseInput } from '../../platform/errors'
 import { newId, newSecret, nowIso, sha256 } from '../../platform/ids';
 import { recordAudit } from '../audit/repo';
 import { findOrgBySlug } from '../organisations/repo';
+import { passwordProblem } from './password-policy';
 import * as repo from './repo';
 import { changePasswordInput, signInInput, tokenInput, userInput } from './schemas';
 
@@ -77,6 +78,8 @@ export async function changePassword(db: Kysely<DB>, userId: string, currentSess
   if (!(await argon2.verify(user.password_hash, input.current).catch(() => false))) {
     throw new AppError(422, 'validation_failed', 'Some fields need correcting', { current: 'Your current password is not correct' });
   }
+  const problem = passwordProblem(input.password, [user.email, user.name]);
+  if (problem) throw new AppError(422, 'validation_failed', 'Some fields need correcting', { password: problem });
   const hash = await hashPassword(input.password);
   await db.transaction().execute(async (tx) => {
     await tx.updateTable('users').set({ password_hash: hash, must_change_password: 0 }).where('id', '=', userId).execute();
