@@ -50,7 +50,8 @@ function navFor(org: PageOrg, path: string) {
   ];
   if (can(org.role, 'audit:read')) items.push({ href: `${base}/audit`, text: 'Audit trail' });
   // The longest matching prefix is the current section.
-  const current = items.filter((i) => path === i.href || path.startsWith(`${i.href}/`)).sort((a, b) => b.href.length - a.href.length)[0];
+  // Overview is only the organisation's home page, not every page under it.
+  const current = items.filter((i) => path === i.href || (i.href !== base && path.startsWith(`${i.href}/`))).sort((a, b) => b.href.length - a.href.length)[0];
   return items.map((i) => ({ ...i, active: i === current, current: i === current }));
 }
 
