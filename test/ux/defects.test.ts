@@ -162,6 +162,12 @@ describeEachDb('issue 13 defects', (db) => {
     expect(header).toContain('Signed in as');
     // A page outside the navigation's sections does not claim to be the Overview.
     expect(home).not.toMatch(/aria-current="page"[^>]*>\s*(<[^>]+>\s*)*Overview/);
+    expect(home).toMatch(/href="\/o\/ux13\/reminders" aria-current="page">Reminders/);
+    // Every area is one click away from any page, and the most specific section is the one highlighted.
+    const dpias = (await viewer.get(`${base}/compliance/dpias`)).body;
+    for (const area of ['reminders', 'compliance/dpias', 'catalogue', 'findings', 'maintenance', 'documents', 'discovery']) expect(dpias).toContain(`href="${base}/${area}"`);
+    expect(dpias).toMatch(/href="\/o\/ux13\/compliance\/dpias" aria-current="page"/);
+    expect(dpias.match(/aria-current="page"/g)).toHaveLength(1);
     const manager = await signedInAgent(app, org.users.manager.email);
     const action = await manager.post(`${base}/compliance/systems/${ids.system}/actions`, { principle: '1', title: 'Review signage', ownerId: '' });
     expect(action.body).not.toContain('Choose a owner');
