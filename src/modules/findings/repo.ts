@@ -65,3 +65,11 @@ export async function severityCounts(tx: Tx, orgId: string) {
     .where('org_id', '=', orgId).groupBy(['severity', 'status']).execute();
   return rows.map((r) => ({ severity: r.severity as Severity, status: r.status, n: Number(r.n) }));
 }
+
+/** Accepted risks whose review date has come (on or before `today`), oldest review first. */
+export async function acceptedPastReview(tx: Tx, orgId: string, today: string) {
+  return tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['findings.id', 'findings.title', 'findings.severity', 'findings.review_date', 'assets.manufacturer as asset_manufacturer', 'assets.model as asset_model'])
+    .where('findings.org_id', '=', orgId).where('findings.status', '=', 'accepted').where('findings.review_date', '<=', today)
+    .orderBy('findings.review_date').orderBy('findings.id').execute();
+}
