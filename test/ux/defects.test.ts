@@ -104,6 +104,7 @@ describeEachDb('issue 13 defects', (db) => {
     expect(bad.body).toContain('govuk-service-navigation'); // the organisation's navigation
     expect(bad.body).toContain('There is a problem');
     expect(bad.body).toContain('value="31"'); // what was typed stays
+    expect(bad.body).toContain('From must be a real date, for example 1 4 2026'); // in the hint's form, not YYYY-MM-DD
     const good = await agent.get(`${base}/maintenance/report.csv?from-day=1&from-month=1&from-year=2026&to-day=31&to-month=12&to-year=2026`);
     expect(good.statusCode).toBe(200);
     expect(good.headers['content-disposition']).toContain('maintenance-log-2026-01-01-to-2026-12-31.csv');

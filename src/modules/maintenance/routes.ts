@@ -329,7 +329,15 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
     let log: Awaited<ReturnType<typeof maintenanceLog>>;
     try { log = await maintenanceLog(p.ctx, reportQueryOf(req)); } catch (e) {
       // A bad period comes back to the form, inside the organisation's pages, naming the date to fix.
-      if (e instanceof AppError && e.status === 422 && e.fields) return reportPage(p, queryOf(req), e.fields, 422);
+      if (e instanceof AppError && e.status === 422 && e.fields) {
+        // Dates typed in the date inputs get messages in the same day-month-year form as the hint.
+        const q = queryOf(req);
+        const fields = { ...e.fields };
+        for (const [name, label, example] of [['from', 'From', '1 4 2026'], ['to', 'To', '31 3 2027']] as const) {
+          if (fields[name] && !q[name] && /must be a date/.test(fields[name])) fields[name] = q[`${name}-day`] || q[`${name}-month`] || q[`${name}-year`] ? `${label} must be a real date, for example ${example}` : `Enter the ${label.toLowerCase()} date`;
+        }
+        return reportPage(p, q, fields, 422);
+      }
       throw e;
     }
     const name = `maintenance-log-${log.from}-to-${log.to}.${kind}`;
