@@ -30,6 +30,6 @@ export function registerDocsRoutes(app: FastifyInstance, deps: AppDeps) {
         groups.set(op.tags[0], list);
       }
     }
-    return renderPage(deps, req, reply, 'api-docs.njk', { title: 'API documentation', groups: [...groups.entries()].map(([tag, ops]) => ({ tag, ops })) });
+    return renderPage(deps, req, reply, 'api-docs.njk', { title: 'API documentation', publicUrl: deps.config.publicUrl, groups: [...groups.entries()].map(([tag, ops]) => ({ tag, ops })) });
   });
 }

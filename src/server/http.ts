@@ -32,26 +32,30 @@ export interface PageCtx {
 const FLASH_COOKIE = 'sl_flash';
 type Method = 'GET' | 'POST';
 
+/**
+ * The header's sections, grouped so every area is one click from any page; the longest matching address is the
+ * current one (so /compliance/dpias is DPIAs, not Self-assessment), and Overview is only the organisation's home.
+ */
 function navFor(org: PageOrg, path: string) {
   const base = `/o/${org.slug}`;
-  const items = [
-    { href: base, text: 'Overview' },
-    { href: `${base}/sites`, text: 'Sites' },
-    { href: `${base}/networks`, text: 'Networks' },
-    { href: `${base}/systems`, text: 'Systems' },
-    { href: `${base}/assets`, text: 'Assets' },
-    { href: `${base}/findings`, text: 'Findings' },
-    { href: `${base}/plan`, text: 'Plan' },
-    { href: `${base}/reports/foi`, text: 'FOI' },
-    { href: `${base}/discovery`, text: 'Discovery' },
-    { href: `${base}/compliance`, text: 'Compliance' },
-    { href: `${base}/documents`, text: 'Documents' },
-    { href: `${base}/maintenance`, text: 'Maintenance' },
+  const groups: { title: string; items: { href: string; text: string }[] }[] = [
+    { title: 'Estate', items: [
+      { href: base, text: 'Overview' }, { href: `${base}/sites`, text: 'Sites' }, { href: `${base}/networks`, text: 'Networks' },
+      { href: `${base}/systems`, text: 'Systems' }, { href: `${base}/assets`, text: 'Assets' }, { href: `${base}/discovery`, text: 'Discovery' },
+      { href: `${base}/catalogue`, text: 'Makers catalogue' }] },
+    { title: 'Risk', items: [
+      { href: `${base}/findings`, text: 'Findings' }, { href: `${base}/plan`, text: 'Plan' }, { href: `${base}/reports/foi`, text: 'FOI' }] },
+    { title: 'Compliance', items: [
+      { href: `${base}/compliance`, text: 'Self-assessment' }, { href: `${base}/compliance/dpias`, text: 'DPIAs' },
+      { href: `${base}/compliance/signage`, text: 'Signage' }, { href: `${base}/compliance/disclosures`, text: 'Disclosures' },
+      { href: `${base}/documents`, text: 'Documents' }] },
+    { title: 'Upkeep', items: [
+      { href: `${base}/maintenance`, text: 'Maintenance' }, { href: `${base}/maintenance/visits`, text: 'Visits' }, { href: `${base}/reminders`, text: 'Reminders' }] },
   ];
-  if (can(org.role, 'audit:read')) items.push({ href: `${base}/audit`, text: 'Audit trail' });
-  // The longest matching prefix is the current section.
-  const current = items.filter((i) => path === i.href || path.startsWith(`${i.href}/`)).sort((a, b) => b.href.length - a.href.length)[0];
-  return items.map((i) => ({ ...i, active: i === current, current: i === current }));
+  if (can(org.role, 'audit:read')) groups.push({ title: 'Administration', items: [{ href: `${base}/audit`, text: 'Audit trail' }] });
+  const all = groups.flatMap((g) => g.items);
+  const current = all.filter((i) => path === i.href || (i.href !== base && path.startsWith(`${i.href}/`))).sort((a, b) => b.href.length - a.href.length)[0];
+  return groups.map((g) => ({ ...g, items: g.items.map((i) => ({ ...i, current: i === current })) }));
 }
 
 /** Turns a field→message map into the GOV.UK error summary list, linking each message to its field. */

@@ -246,7 +246,7 @@ describeEachDb('self-assessment', (db, kind) => {
     const linked = await agent.post(`${home}/principles/3/evidence`, { evidence: `site:${siteId}` });
     expect(linked.statusCode).toBe(303);
     const withEvidence = await agent.get(`${home}/principles/3`);
-    const evidenceId = /evidence\/([0-9a-f-]{36})\/delete/.exec(withEvidence.body)![1];
+    const evidenceId = /name="removeEvidence" value="([0-9a-f-]{36})"/.exec(withEvidence.body)![1];
     expect(withEvidence.body).toContain('Site: <a class="govuk-link" href="/o/selfco/sites/');
     expect((await agent.post(`${home}/principles/3/evidence`, { evidence: 'site:00000000-0000-7000-8000-000000000000' })).body).toContain('No site with that id in this organisation');
     expect((await agent.post(`${home}/evidence/${evidenceId}/delete`, {})).statusCode).toBe(303);

@@ -63,6 +63,7 @@ describeEachDb('browser: estate register', (db) => {
   it('adds assets and finds one again with the filters', async () => {
     for (const [make, model, serial] of [['Hikvision', 'DS-2CD2143G2-I', 'HK-1'], ['Axis', 'P3245-LVE', 'AX-1']]) {
       await visit('/o/kingsbury/assets/new');
+      await page.getByLabel('Kind of asset').selectOption({ label: 'Camera' });
       await page.getByLabel('Manufacturer (optional)').fill(make);
       await page.getByLabel('Model (optional)').fill(model);
       await page.getByLabel('Serial number (optional)').fill(serial);
@@ -123,6 +124,15 @@ describeEachDb('browser: estate register', (db) => {
     await expectAccessible(page);
     // The compliance side of the register: findings, the plan, the FOI answer and the catalogue behind them.
     await visit('/o/kingsbury');
+    // The overview raises the critical finding first, then what needs doing, each a link.
+    expect(await page.locator('.govuk-notification-banner').innerText()).toMatch(/critical finding/);
+    expect(await page.locator('#to-do').isVisible()).toBe(true);
+    // Every area is one click away in the grouped header, with the current one highlighted.
+    await page.getByRole('navigation', { name: /Sections of/ }).getByRole('link', { name: 'Reminders' }).click();
+    await page.waitForURL(/\/reminders$/);
+    await expectAccessible(page);
+    expect(await page.locator('a[aria-current="page"]').innerText()).toBe('Reminders');
+    await visit('/o/kingsbury/compliance/dpias');
     await visit('/o/kingsbury/findings');
     // The Hikvision camera added at the sensitive town hall earlier raised a critical finding.
     expect(await page.locator('tbody').innerText()).toContain('PRC-NIL equipment on a sensitive site');

@@ -57,6 +57,13 @@ describeEachDb('browser: maintenance visit on a phone', (db) => {
     await expectAccessible(page);
     await fitsTheScreen();
 
+    // Nothing is pre-set (an untouched form must not record a completed visit): say it is done, and when.
+    expect(await page.getByRole('group', { name: 'Is the visit done or planned?' }).getByLabel('Done').isChecked()).toBe(false);
+    await page.getByRole('group', { name: 'Is the visit done or planned?' }).getByLabel('Done').check();
+    const [year, month, day] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date()).split('-');
+    await page.getByLabel('Day').fill(String(Number(day)));
+    await page.getByLabel('Month').fill(String(Number(month)));
+    await page.getByLabel('Year').fill(year);
     await page.getByRole('group', { name: 'Picture quality' }).getByLabel('Pass').check();
     await page.getByRole('group', { name: 'Field of view' }).getByLabel('Fail').check();
     await page.getByLabel('Note on field of view (optional)').fill('Stand C camera knocked off aim');

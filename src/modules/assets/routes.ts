@@ -153,12 +153,13 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
     service: { get: assets.getAsset, create: assets.createAsset, update: assets.updateAsset, remove: assets.deleteAsset },
     name: assets.describe,
     fromForm: assetFromForm,
-    newValues: (req) => ({ kind: 'camera', status: 'in-service', siteId: text((req.query as any).site) }),
+    // Kind is not pre-set: an untouched form is refused rather than saving a blank camera.
+    newValues: (req) => ({ status: 'in-service', siteId: text((req.query as any).site) }),
     form: async (p, asset, values, body, errors, status) => {
       const lists = await pickLists(p.ctx);
       return p.render('assets/views/form.njk', {
         title: asset ? 'Change asset' : 'Add an asset', asset, values, errors,
-        kindItems: enumOptions(KIND_LABELS, values.kind ?? 'camera'), statusItems: enumOptions(STATUS_LABELS, values.status ?? 'in-service').map((i) => ({ ...i, checked: i.selected })),
+        kindItems: enumOptions(KIND_LABELS, values.kind, asset ? undefined : 'Choose the kind of asset'), statusItems: enumOptions(STATUS_LABELS, values.status ?? 'in-service').map((i) => ({ ...i, checked: i.selected })),
         siteItems: options(lists.sites, values.siteId, 'Not recorded'), networkItems: options(lists.networks, values.networkId, 'Not recorded'),
         systemItems: options(lists.systems, values.systemId, 'Not recorded'),
         installDate: dateFields(body, 'installDate', values.installDate), warrantyEnd: dateFields(body, 'warrantyEnd', values.warrantyEnd),

@@ -26,7 +26,7 @@ const date = (label: string) => z.string({ error: `${label} must be a date` }).t
 });
 
 export const assetFields = z.object({
-  kind: z.enum(ASSET_KINDS, { error: `Choose the kind of asset: ${ASSET_KINDS.join(', ')}` }),
+  kind: z.enum(ASSET_KINDS, { error: 'Choose the kind of asset, such as a camera or a recorder' }),
   manufacturer: optionalText(200, 'Manufacturer'),
   model: optionalText(200, 'Model'),
   serial: optionalText(100, 'Serial number'),
@@ -48,7 +48,7 @@ export const assetFields = z.object({
   systemId: ref('system'),
   installDate: date('Install date'),
   warrantyEnd: date('Warranty end date'),
-  status: z.enum(ASSET_STATUSES, { error: `Choose a status: ${ASSET_STATUSES.join(', ')}` }).default('in-service'),
+  status: z.enum(ASSET_STATUSES, { error: `Choose a status: ${Object.values(STATUS_LABELS).join(', ').toLowerCase()}` }).default('in-service'),
   location: optionalText(500, 'Location'),
   notes: optionalText(5000, 'Notes'),
 }).strict();

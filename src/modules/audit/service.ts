@@ -4,16 +4,43 @@ import { listAudit } from './repo';
 export interface AuditEvent {
   id: string; at: string; actor: { type: string; id: string | null; label: string };
   action: string; objectType: string; objectId: string | null; summary: string;
-  before: unknown; after: unknown; changes: { field: string; before: unknown; after: unknown }[];
+  before: unknown; after: unknown; changes: Change[];
 }
 
-function changedFields(before: any, after: any) {
-  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return [];
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  const out: { field: string; before: unknown; after: unknown }[] = [];
+type Change = { field: string; before: string; after: string };
+
+/** A stored value as words a person can read: lists joined, records as "name: value", nothing as a dash. */
+export function valueText(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (Array.isArray(v)) return v.length ? v.map(valueText).join(', ') : '(none)';
+  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${valueText(x)}`).join('; ');
+  return String(v);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+// Lists of records are compared by their own identifier (an answer by its question), so a change reads
+// "1.2 answer: no → yes" and not "0: [object Object]".
+function keyed(v: unknown): unknown {
+  if (!Array.isArray(v) || !v.length || !v.every(isRecord)) return v;
+  const idOf = (r: Record<string, unknown>) => r.id ?? r.questionId ?? r.question_id;
+  if (!v.every((r) => typeof idOf(r) === 'string' || typeof idOf(r) === 'number')) return v;
+  return Object.fromEntries(v.map((r) => [String(idOf(r)), r]));
+}
+
+function changedFields(before: unknown, after: unknown, prefix = ''): Change[] {
+  const b = keyed(before);
+  const a = keyed(after);
+  if (!isRecord(b) || !isRecord(a)) return [];
+  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
+  const out: Change[] = [];
   for (const k of keys) {
-    if (k === 'updatedAt' || k === 'createdAt') continue;
-    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) out.push({ field: k, before: before[k], after: after[k] });
+    if (['updatedAt', 'createdAt', 'updated_at', 'created_at', 'updated_by', 'id', 'questionId', 'question_id'].includes(k)) continue;
+    if (JSON.stringify(b[k] ?? null) === JSON.stringify(a[k] ?? null)) continue;
+    const field = prefix ? `${prefix} ${k}` : k;
+    const nested = changedFields(b[k] ?? {}, a[k] ?? {}, field);
+    if ((isRecord(keyed(b[k])) || isRecord(keyed(a[k]))) && nested.length) out.push(...nested);
+    else out.push({ field, before: valueText(b[k]), after: valueText(a[k]) });
   }
   return out;
 }

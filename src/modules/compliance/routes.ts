@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { AppError, notFound, parseInput } from '../../platform/errors';
+import { AppError, notFound, parseInput, ValidationError } from '../../platform/errors';
 import {
   ACTION_STATUS_LABELS, ACTION_STATUSES, ANSWER_LABELS, CLOSED_ANSWERS, DEFAULT_PUBLISH, EVIDENCE_KIND_LABELS, EVIDENCE_KINDS, PRINCIPLES, PUBLISH_FIELDS,
   RAG_RULE, RATING_LABELS, type PublishSettings,
@@ -193,7 +193,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
     return n;
   };
   const htmlId = (qid: string) => `q-${qid.replace(/\./g, '-')}`;
-  const principlePage = async (p: PageCtx, s: svc.AssessmentState, n: number, values: Record<string, string>, errors: Record<string, string>, status = 200) => {
+  const principlePage = async (p: PageCtx, s: svc.AssessmentState, n: number, values: Record<string, string>, errors: Record<string, string>, status = 200, due = dateFields(null, 'dueDate', null)) => {
     const principle = PRINCIPLES[n - 1];
     const view = s.document.principles[n - 1];
     const changes = new Map(s.changes.map((c) => [c.questionId, c]));
@@ -204,7 +204,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
       answerItems: CLOSED_ANSWERS.map((v) => ({ value: v, text: ANSWER_LABELS[v] })), answerLabels: ANSWER_LABELS, ratingLabels: RATING_LABELS, ragRule: RAG_RULE,
       evidenceChoices, evidenceLabels: EVIDENCE_KIND_LABELS, evidenceHref: (k: any, id: string) => evidenceHref(p.base, k, id),
       ownerItems: [{ value: '', text: 'Choose an owner' }, ...members.map((m) => ({ value: m.id, text: `${m.name} (${m.email})`, selected: values.ownerId === m.id }))],
-      statusLabels: ACTION_STATUS_LABELS, due: dateFields(null, 'dueDate', null), previousVersion: s.previousVersion,
+      statusLabels: ACTION_STATUS_LABELS, due, previousVersion: s.previousVersion,
       next: n < 12 ? `${sysBase(p, s.system.id)}/principles/${n + 1}` : `${sysBase(p, s.system.id)}/actions`,
     }, status);
   };
@@ -240,8 +240,33 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
       text: q.kind === 'open' ? text(body[`${htmlId(q.id)}-text`]) : null,
       note: text(body[`${htmlId(q.id)}-note`]),
     }));
+    // One form holds the answers, the evidence picker and the new action: whichever button is pressed, the answers
+    // typed so far are saved first, so none is lost by linking evidence or adding an action.
+    const pressed = text(body.action);
+    const removeId = text(body.removeEvidence);
+    const here = `${sysBase(p, s.system.id)}/principles/${n}`;
     return submitForm(p, async () => {
       await svc.saveAnswers(p.ctx, s.system.id, { principle: n, answers });
+      if (removeId) {
+        const ev = s.document.principles[n - 1].evidence.find((e) => e.id === removeId);
+        if (!ev) throw notFound('Evidence link');
+        await svc.removeEvidence(p.ctx, s.system.id, removeId);
+        return { to: `${here}#evidence`, flash: `Answers saved; removed “${ev.label}”` };
+      }
+      if (pressed === 'link-evidence') {
+        const [kind, refId] = (text(body.evidence) ?? '').split(':');
+        try {
+          const e = await svc.addEvidence(p.ctx, s.system.id, { principle: n, kind: kind || undefined, refId: refId || undefined });
+          return { to: `${here}#evidence`, flash: `Answers saved; linked “${e.label}” as evidence` };
+        } catch (e) {
+          if (e instanceof AppError && e.fields) throw new ValidationError({ evidence: e.fields.refId ?? e.fields.kind ?? Object.values(e.fields)[0] });
+          throw e;
+        }
+      }
+      if (pressed === 'add-action') {
+        const a = await svc.addAction(p.ctx, s.system.id, { principle: n, title: text(body.title) ?? '', ownerId: text(body.ownerId) ?? undefined, dueDate: dateParts(body, 'dueDate') ?? undefined });
+        return { to: `${here}#actions`, flash: `Answers saved; action “${a.title}” added` };
+      }
       return { to: n < 12 ? `${sysBase(p, s.system.id)}/principles/${n + 1}` : `${sysBase(p, s.system.id)}/actions`, flash: `Principle ${n} saved` };
     }, (errors, status) => {
       // answers.3.note -> the field of question 3's note
@@ -250,8 +275,8 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
         const m = /^answers\.(\d+)\.(\w+)$/.exec(k);
         fields[m ? `${htmlId(answers[Number(m[1])].questionId)}-${m[2] === 'answer' ? 'answer' : m[2]}` : k] = v;
       }
-      const values = Object.fromEntries(Object.entries(body).filter(([k]) => k.startsWith('q-')).map(([k, v]) => [k, String(v)]));
-      return principlePage(p, s, n, values, fields, status);
+      const values = Object.fromEntries(Object.entries(body).filter(([k]) => k.startsWith('q-') || ['evidence', 'title', 'ownerId'].includes(k)).map(([k, v]) => [k, String(v)]));
+      return principlePage(p, s, n, values, fields, status, dateFields(body, 'dueDate', null));
     });
   });
 

@@ -3,7 +3,8 @@ import { isIsoDate } from '../../domain/netaddr';
 import { ACTION_STATUSES, CLOSED_ANSWERS, EVIDENCE_KINDS, PRINCIPLES, PUBLISH_FIELDS, QUESTION_IDS } from '../../domain/compliance';
 import { UUID_RE } from '../../platform/ids';
 
-const id = (what: string) => z.string({ error: `Choose a ${what}` }).regex(UUID_RE, `Not a ${what} id`);
+const article = (w: string) => (/^[aeiou]/i.test(w) ? 'an' : 'a');
+const id = (what: string) => z.string({ error: `Choose ${article(what)} ${what}` }).regex(UUID_RE, `Not ${article(what)} ${what} id`);
 const principleNumber = z.number({ error: 'Give the principle number, 1 to 12' }).int('Principle must be a whole number from 1 to 12').min(1, 'Principle must be from 1 to 12').max(12, 'Principle must be from 1 to 12');
 const isoDate = (label: string) => z.string({ error: `Enter the ${label}` }).trim().refine(isIsoDate, `${label[0].toUpperCase()}${label.slice(1)} must be a real date, like 2027-03-31`);
 const longText = (label: string, max = 5000) => z.string().trim().max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`).nullish().transform((v) => (v ? v : null));

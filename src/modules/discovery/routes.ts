@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
+import { KIND_LABELS as ASSET_KIND_LABELS } from '../assets/schemas';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
 import { list, numberOrRaw, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
@@ -102,7 +103,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, sca
     const run = await discovery.getRun(p.ctx, param(req, 'id'));
     const [groups, history] = await Promise.all([discovery.itemsByKind(p.ctx, run.id), objectHistory(p.ctx, 'discovery-run', run.id)]);
     return p.render('discovery/views/run.njk', {
-      title: `Scan of ${run.finishedAt.slice(0, 10)}`, run, groups, history, kindLabels: ITEM_KIND_LABELS, canAct: can(p.ctx.role, 'assets:write'),
+      title: `Scan of ${run.finishedAt.slice(0, 10)}`, run, groups, history, kindLabels: ITEM_KIND_LABELS, assetKindLabels: ASSET_KIND_LABELS, canAct: can(p.ctx.role, 'assets:write'),
     });
   });
 

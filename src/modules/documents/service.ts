@@ -54,7 +54,7 @@ async function checkFile(filename: unknown, data: unknown): Promise<{ type: File
 async function assertTarget(tx: Tx, ctx: OrgContext, type: TargetType, id: string | null | undefined, field: string): Promise<string> {
   if (type === 'organisation') return ctx.orgId;
   // Another organisation's id gets the same answer as a made-up one.
-  if (!id || !(await repo.targetExists(tx, ctx.orgId, type, id))) throw new ValidationError({ [field]: `Choose a ${type} of this organisation` });
+  if (!id || !(await repo.targetExists(tx, ctx.orgId, type, id))) throw new ValidationError({ [field]: `Choose ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} of this organisation` });
   return id;
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
 import { notFound } from '../../platform/errors';
+import { KIND_LABELS as ASSET_KIND_LABELS, STATUS_LABELS as ASSET_STATUS_LABELS } from '../assets/schemas';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
 import { dateFields, dateParts, list, text, yesNo, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
@@ -78,7 +79,7 @@ function signOffFromForm(body: FormBody) {
   };
 }
 
-const labels = { why: WHY_NEEDED_LABELS, regime: REGIME_LABELS, outcome: OUTCOME_LABELS, likelihood: LIKELIHOOD_LABELS, severity: SEVERITY_LABELS, risk: RISK_LABELS, state: STATE_LABELS };
+const labels = { why: WHY_NEEDED_LABELS, regime: REGIME_LABELS, outcome: OUTCOME_LABELS, likelihood: LIKELIHOOD_LABELS, severity: SEVERITY_LABELS, risk: RISK_LABELS, state: STATE_LABELS, assetKind: ASSET_KIND_LABELS, assetStatus: ASSET_STATUS_LABELS };
 const RISK_TAGS: Record<string, string> = { low: 'govuk-tag--green', medium: 'govuk-tag--yellow', high: 'govuk-tag--red' };
 const STATE_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', 'signed-off': 'govuk-tag--green', 'review-due': 'govuk-tag--orange' };
 const options = <T extends string>(values: readonly T[], names: Record<T, string>, picked: unknown) =>

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { FindingsTable } from '../../platform/schema';
 import type { Citation, Severity } from '../../domain/policy';
@@ -27,9 +28,14 @@ export async function findFinding(tx: Tx, orgId: string, id: string) {
   return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
-export interface FindingFilters { status?: string; severity?: string; rule?: string; site?: string; asset?: string; before?: string; limit: number }
+export interface FindingFilters { status?: string; severity?: string; rule?: string; site?: string; asset?: string; before?: string; sort?: 'newest' | 'severity'; limit: number }
 
-/** Newest first by id (UUIDv7), with the asset's label and site for the list. */
+// Severity as a number, critical first, so the list can be ordered and paged by it on both engines.
+const severityRank = sql<number>`case findings.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end`;
+
+/** Newest first by id (UUIDv7), or most severe first, with the asset's label and site for the list. */
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
 export async function listFindings(tx: Tx, orgId: string, f: FindingFilters) {
   let q = tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
     .leftJoin('sites', 'sites.id', 'assets.site_id')
@@ -41,6 +47,15 @@ export async function listFindings(tx: Tx, orgId: string, f: FindingFilters) {
   if (f.rule) q = q.where('findings.rule', '=', f.rule);
   if (f.asset) q = q.where('findings.asset_id', '=', f.asset);
   if (f.site) q = q.where('assets.site_id', '=', f.site);
+  if (f.sort === 'severity') {
+    // Keyset paging on (rank, id): the cursor finding's own rank says where the next page starts.
+    if (f.before) {
+      const cursor = await tx.selectFrom('findings').select('severity').where('org_id', '=', orgId).where('id', '=', f.before).executeTakeFirst();
+      const rank = SEVERITY_RANK[cursor?.severity ?? 'info'] ?? 4;
+      q = q.where((eb) => eb.or([eb(severityRank, '>', rank), eb.and([eb(severityRank, '=', rank), eb('findings.id', '<', f.before!)])]));
+    }
+    return q.orderBy(severityRank).orderBy('findings.id', 'desc').limit(f.limit + 1).execute();
+  }
   if (f.before) q = q.where('findings.id', '<', f.before);
   return q.orderBy('findings.id', 'desc').limit(f.limit + 1).execute();
 }
@@ -49,4 +64,12 @@ export async function severityCounts(tx: Tx, orgId: string) {
   const rows = await tx.selectFrom('findings').select(['severity', 'status', (eb) => eb.fn.countAll<number>().as('n')])
     .where('org_id', '=', orgId).groupBy(['severity', 'status']).execute();
   return rows.map((r) => ({ severity: r.severity as Severity, status: r.status, n: Number(r.n) }));
+}
+
+/** Accepted risks whose review date has come (on or before `today`), oldest review first. */
+export async function acceptedPastReview(tx: Tx, orgId: string, today: string) {
+  return tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['findings.id', 'findings.title', 'findings.severity', 'findings.review_date', 'assets.manufacturer as asset_manufacturer', 'assets.model as asset_model'])
+    .where('findings.org_id', '=', orgId).where('findings.status', '=', 'accepted').where('findings.review_date', '<=', today)
+    .orderBy('findings.review_date').orderBy('findings.id').execute();
 }

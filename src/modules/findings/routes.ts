@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { SEVERITY_ORDER } from '../../domain/policy';
+import { RULES, SEVERITY_ORDER } from '../../domain/policy';
+import { KIND_LABELS } from '../assets/schemas';
 import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps } from '../../server/http';
 import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
@@ -26,7 +27,7 @@ const listItemOut = findingOut.extend({
 export const SEVERITY_TAGS: Record<string, string> = { critical: 'govuk-tag--red', high: 'govuk-tag--orange', medium: 'govuk-tag--yellow', low: 'govuk-tag--blue', info: 'govuk-tag--grey' };
 
 export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
-  apiRoute(app, deps, 'GET', '/findings', { summary: 'List findings, newest first', tag: 'Findings', query: findingListQuery, response: z.object({ items: z.array(listItemOut), next: z.string().nullable() }) },
+  apiRoute(app, deps, 'GET', '/findings', { summary: 'List findings: newest first, or most severe first with sort=severity', tag: 'Findings', query: findingListQuery, response: z.object({ items: z.array(listItemOut), next: z.string().nullable() }) },
     async (req, ctx) => findings.listFindings(ctx, req.query));
   apiRoute(app, deps, 'GET', '/findings/:id', { summary: 'Get a finding', tag: 'Findings', response: findingOut },
     async (req, ctx) => findings.getFinding(ctx, (req.params as any).id));
@@ -37,18 +38,29 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
 
   orgPage(app, deps, 'GET', '/findings', 'estate:read', async (req, _reply, p) => {
     const raw = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k, v]) => typeof v === 'string' && v !== '' && k !== 'limit'));
-    const query = { status: 'open', ...raw };
+    // Open findings, most severe first, unless the person chose otherwise; "any" status drops the filter.
+    const chosen = { status: 'open', sort: 'severity', ...raw } as Record<string, string>;
+    const query = Object.fromEntries(Object.entries(chosen).filter(([k, v]) => !(k === 'status' && v === 'any')));
     let page;
     try { page = await findings.listFindings(p.ctx, { ...query, limit: 100 }); } catch (e) {
-      if (e instanceof AppError && e.status === 422) page = await findings.listFindings(p.ctx, { status: 'open', limit: 100 }); else throw e;
+      if (e instanceof AppError && e.status === 422) page = await findings.listFindings(p.ctx, { status: 'open', sort: 'severity', limit: 100 }); else throw e;
     }
     const sites = await allSites(p.ctx);
-    const q = query as Record<string, string>;
+    const q = chosen;
     const keep = (extra: Record<string, string>) => new URLSearchParams({ ...q, ...extra }).toString();
+    // One row per device (in the list's order), its findings inside: a device is not repeated two or three times.
+    const devices = new Map<string, { asset: (typeof page.items)[number]['asset']; site: (typeof page.items)[number]['site']; findings: typeof page.items }>();
+    for (const f of page.items) {
+      const d = devices.get(f.asset.id) ?? { asset: f.asset, site: f.site, findings: [] };
+      d.findings.push(f);
+      devices.set(f.asset.id, d);
+    }
     return p.render('findings/views/list.njk', {
-      title: 'Findings', page, q, tags: SEVERITY_TAGS, statusLabels: STATUS_LABELS,
-      statusItems: [...FINDING_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: q.status === s }))],
+      title: 'Findings', page, devices: [...devices.values()], q, exportQuery: Object.fromEntries(Object.entries(query).filter(([k]) => k !== 'cursor')), tags: SEVERITY_TAGS, statusLabels: STATUS_LABELS, kindLabels: KIND_LABELS,
+      statusItems: [{ value: 'any', text: 'Any status', selected: q.status === 'any' }, ...FINDING_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: q.status === s }))],
       severityItems: [{ value: '', text: 'Any severity' }, ...SEVERITY_ORDER.map((s) => ({ value: s, text: s[0].toUpperCase() + s.slice(1), selected: q.severity === s }))],
+      ruleItems: [{ value: '', text: 'Any rule' }, ...RULES.map((r) => ({ value: r.id, text: r.title, selected: q.rule === r.id }))],
+      sortItems: [{ value: 'severity', text: 'Most severe first', selected: q.sort !== 'newest' }, { value: 'newest', text: 'Newest first', selected: q.sort === 'newest' }],
       siteItems: [{ value: '', text: 'All sites' }, ...sites.map((s) => ({ value: s.id, text: s.name, selected: q.site === s.id }))],
       nextHref: page.next ? `${p.base}/findings?${keep({ cursor: page.next })}` : null,
     });

@@ -24,6 +24,7 @@ export const findingListQuery = z.object({
   rule: z.string().max(60).optional().describe('Rule id, e.g. uk-nil-core-network'),
   site: z.string().regex(UUID_RE, 'Not a site id').optional().describe('Only findings about assets at this site'),
   asset: z.string().regex(UUID_RE, 'Not an asset id').optional().describe('Only findings about this asset'),
+  sort: z.enum(['newest', 'severity'], { error: 'Sort by newest or severity' }).default('newest').describe('newest (default) or severity: critical first, newest first within a severity'),
   cursor: z.string().regex(UUID_RE, 'Not a valid cursor').optional().describe('The `next` value of the previous page'),
   limit: limitSchema.describe('Page size, 1–500 (default 50)'),
 }).strict();

@@ -4,6 +4,7 @@ import { nowIso } from '../../platform/ids';
 import { auditedChange } from '../../platform/write';
 import * as repo from './repo';
 import { acceptInput, findingListQuery } from './schemas';
+import type { Severity } from '../../domain/policy';
 
 export async function listFindings(ctx: OrgContext, query: unknown) {
   requirePermission(ctx, 'estate:read');
@@ -61,4 +62,18 @@ export async function reopenFinding(ctx: OrgContext, id: string) {
     return { result: repo.toFinding({ ...row, ...set }), action: 'reopen', objectType: 'finding', objectId: id, summary: `Accepted risk withdrawn: ${row.title}`,
       before: { status: 'accepted', reason: row.accepted_reason }, after: { status: 'open' } };
   });
+}
+
+/** Accepted risks whose review date has come: the decision must be looked at again. */
+export async function acceptedRisksDue(ctx: OrgContext, today: string) {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.acceptedPastReview(ctx.db, ctx.orgId, today)).map((r) => ({
+    id: r.id, title: r.title, severity: r.severity as Severity, reviewDate: r.review_date!, device: [r.asset_manufacturer ?? 'Unlabelled', r.asset_model].filter(Boolean).join(' '),
+  }));
+}
+
+/** Findings counted by severity and status (open and accepted apart). */
+export async function findingCounts(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  return repo.severityCounts(ctx.db, ctx.orgId);
 }

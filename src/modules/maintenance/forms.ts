@@ -103,8 +103,8 @@ export function visitFromForm(body: FormBody, items: readonly ChecklistItem[]) {
   const firmware = text(body.firmware);
   const assetStatus = text(body.assetStatus);
   return {
-    scheduleId: text(body.scheduleId), target: text(body.scheduleId) ? null : parseTargetChoice(body.target), status: text(body.status) ?? 'done',
-    visitDate: dateParts(body, 'visitDate') ?? '', engineerUserId: text(body.engineerUserId), occurrenceDate: text(body.occurrenceDate),
+    scheduleId: text(body.scheduleId), target: text(body.scheduleId) ? null : parseTargetChoice(body.target), status: text(body.status) ?? null,
+    visitDate: dateParts(body, 'visitDate') ?? undefined, engineerUserId: text(body.engineerUserId), occurrenceDate: text(body.occurrenceDate),
     checklist, faults: text(body.faults), notes: text(body.notes),
     assetUpdates: assetId && (firmware || assetStatus) ? [{ assetId, firmware, status: assetStatus }] : [],
   };

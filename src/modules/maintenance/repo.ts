@@ -85,6 +85,15 @@ export async function coverage(tx: Tx, orgIds: string[], scheduleIds?: string[])
   return new Map(rows.filter((r) => r.covered).map((r) => [r.schedule_id!, String(r.covered)]));
 }
 
+/** The done visit (other than `exceptId`) that fulfils a schedule's due date, if any. */
+export async function visitFulfilling(tx: Tx, orgId: string, scheduleId: string, occurrenceDate: string, exceptId: string | null) {
+  let q = tx.selectFrom('maintenance_visits').select(['id', 'visit_date']).where('org_id', '=', orgId).where('schedule_id', '=', scheduleId)
+    .where('status', '=', 'done').where('occurrence_date', '=', occurrenceDate);
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  const row = await q.executeTakeFirst();
+  return row ? { id: row.id, visitDate: row.visit_date } : null;
+}
+
 /** Planned visits by schedule and due date, so a due item can say a visit is booked. */
 export async function plannedVisits(tx: Tx, orgIds: string[]): Promise<Map<string, { id: string; visitDate: string }>> {
   if (!orgIds.length) return new Map();

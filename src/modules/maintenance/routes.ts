@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { can, type Role } from '../../platform/context';
 import { AppError, parseInput } from '../../platform/errors';
 import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { dateFields, text, type FormBody } from '../../server/forms';
+import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
+import { STATUS_LABELS as ASSET_STATUS_LABELS } from '../assets/schemas';
 import { allSites } from '../sites/service';
 import { allSystems } from '../systems/service';
 import { getDocument } from '../documents/service';
@@ -215,11 +216,12 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
     const target = schedule ? schedule.target : visit ? visit.target : parseTargetChoice(body?.target ?? values.target) ?? { type: 'organisation' as const, id: null };
     const [people, assets] = await Promise.all([svc.engineers(p.ctx), svc.assetsForVisit(p.ctx, target as { type: any; id: string | null })]);
     const engineerId = body ? text(body.engineerUserId) : values.engineerUserId ?? p.ctx.actor.id;
-    const visitStatus = body ? text(body.status) ?? 'done' : values.status ?? 'done';
+    // Nothing pre-set: an untouched form must not record a completed visit (GOV.UK advises against pre-set radios).
+    const visitStatus = body ? text(body.status) : values.status ?? null;
     return p.render('maintenance/views/visit-form.njk', {
       title: visit ? `Visit of ${visit.visitDate}` : schedule ? `Record a visit: ${schedule.title}` : 'Record an ad hoc visit', visit, schedule, errors,
       values: body ? { faults: text(body.faults), notes: text(body.notes), firmware: text(body.firmware), occurrenceDate: text(body.occurrenceDate) } : values,
-      checks: checklistView(items, body, values.checklist ?? []), visitDate: dateFields(body, 'visitDate', values.visitDate ?? svc.londonToday()),
+      checks: checklistView(items, body, values.checklist ?? []), visitDate: dateFields(body, 'visitDate', values.visitDate ?? null),
       statusItems: VISIT_STATUSES.map((s) => ({ value: s, text: s === 'done' ? 'Done' : 'Planned', checked: s === visitStatus })),
       engineerItems: [{ value: '', text: 'Not recorded' }, ...people.map((m) => ({ value: m.id, text: m.name || m.email, selected: m.id === engineerId }))],
       targetItems: schedule || visit ? null : await targetItems(p, body ? text(body.target) ?? 'organisation' : targetChoice(target)),
@@ -242,7 +244,7 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
     const v = await svc.getVisit(p.ctx, idOf(req));
     const docs = await Promise.all(v.documentIds.map((id) => getDocument(p.ctx, id).catch(() => null)));
     const history = await objectHistory(p.ctx, 'maintenance-visit', v.id);
-    return p.render('maintenance/views/visit.njk', { title: `Visit of ${v.visitDate}`, v, docs: docs.filter(Boolean), history, labels: CHECKLIST_LABELS, results: RESULT_LABELS, tags: STATUS_TAGS, words: STATUS_WORDS, canVisit: can(p.ctx.role, 'assets:write') });
+    return p.render('maintenance/views/visit.njk', { title: `Visit of ${v.visitDate}`, v, docs: docs.filter(Boolean), history, labels: CHECKLIST_LABELS, results: RESULT_LABELS, assetStatusLabels: ASSET_STATUS_LABELS, tags: STATUS_TAGS, words: STATUS_WORDS, canVisit: can(p.ctx.role, 'assets:write') });
   });
   orgPage(app, deps, 'GET', '/maintenance/visits/:id/edit', 'assets:write', async (req, _reply, p) => {
     const v = await svc.getVisit(p.ctx, idOf(req));
@@ -305,21 +307,39 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
   });
 
   // Maintenance log report
-  orgPage(app, deps, 'GET', '/maintenance/report', 'estate:read', async (_req, _reply, p) => {
+  // The period is entered with GOV.UK date inputs (from-day…); `from`/`to` as YYYY-MM-DD still work for links and scripts.
+  const reportPage = async (p: PageCtx, q: Record<string, string | undefined>, errors: Record<string, string>, status: number) => {
     const [sites, systems] = await Promise.all([allSites(p.ctx), allSystems(p.ctx)]);
     const today = svc.londonToday();
+    const typed = (name: string) => q[`${name}-day`] !== undefined || q[`${name}-month`] !== undefined || q[`${name}-year`] !== undefined;
+    const field = (name: 'from' | 'to', fallback: string) => (typed(name) ? dateFields(q, name, null) : dateFields(null, name, q[name] ?? fallback));
     return p.render('maintenance/views/report.njk', {
-      title: 'Maintenance log report', from: `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`, to: today,
-      scopeItems: [{ value: '', text: `The whole organisation` }, ...sites.map((s) => ({ value: `site:${s.id}`, text: `Site: ${s.name}` })), ...systems.map((s) => ({ value: `system:${s.id}`, text: `System: ${s.name}` }))],
-    });
-  });
+      title: 'Maintenance log report', errors,
+      from: field('from', `${Number(today.slice(0, 4)) - 1}${today.slice(4)}`), to: field('to', today),
+      scopeItems: [{ value: '', text: `The whole organisation` }, ...sites.map((s) => ({ value: `site:${s.id}`, text: `Site: ${s.name}`, selected: q.scope === `site:${s.id}` })), ...systems.map((s) => ({ value: `system:${s.id}`, text: `System: ${s.name}`, selected: q.scope === `system:${s.id}` }))],
+    }, status);
+  };
+  orgPage(app, deps, 'GET', '/maintenance/report', 'estate:read', async (req, _reply, p) => reportPage(p, queryOf(req), {}, 200));
   const reportQueryOf = (req: FastifyRequest) => {
     const q = queryOf(req);
     const scope = parseTargetChoice(q.scope);
-    return { from: q.from ?? '', to: q.to ?? '', ...(scope?.type === 'site' ? { site: scope.id } : scope?.type === 'system' ? { system: scope.id } : {}), ...(q.site ? { site: q.site } : {}), ...(q.system ? { system: q.system } : {}) };
+    return { from: q.from ?? dateParts(q, 'from') ?? '', to: q.to ?? dateParts(q, 'to') ?? '', ...(scope?.type === 'site' ? { site: scope.id } : scope?.type === 'system' ? { system: scope.id } : {}), ...(q.site ? { site: q.site } : {}), ...(q.system ? { system: q.system } : {}) };
   };
   const sendReport = async (req: FastifyRequest, reply: FastifyReply, p: PageCtx, kind: 'csv' | 'pdf') => {
-    const log = await maintenanceLog(p.ctx, reportQueryOf(req));
+    let log: Awaited<ReturnType<typeof maintenanceLog>>;
+    try { log = await maintenanceLog(p.ctx, reportQueryOf(req)); } catch (e) {
+      // A bad period comes back to the form, inside the organisation's pages, naming the date to fix.
+      if (e instanceof AppError && e.status === 422 && e.fields) {
+        // Dates typed in the date inputs get messages in the same day-month-year form as the hint.
+        const q = queryOf(req);
+        const fields = { ...e.fields };
+        for (const [name, label, example] of [['from', 'From', '1 4 2026'], ['to', 'To', '31 3 2027']] as const) {
+          if (fields[name] && !q[name] && /must be a date/.test(fields[name])) fields[name] = q[`${name}-day`] || q[`${name}-month`] || q[`${name}-year`] ? `${label} must be a real date, for example ${example}` : `Enter the ${label.toLowerCase()} date`;
+        }
+        return reportPage(p, q, fields, 422);
+      }
+      throw e;
+    }
     const name = `maintenance-log-${log.from}-to-${log.to}.${kind}`;
     reply.header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store');
     return kind === 'csv' ? reply.type('text/csv; charset=utf-8').send(maintenanceLogCsv(log)) : reply.type('application/pdf').send(await maintenanceLogPdf(log));

@@ -55,7 +55,7 @@ function toSchedule(r: repo.ScheduleRow): Schedule {
 async function checkTarget(tx: Tx, ctx: OrgContext, t: { type: TargetType; id?: string | null }, field: string): Promise<string | null> {
   if (t.type === 'organisation') return null;
   // Another organisation's id gets the same answer as a made-up one.
-  if (!t.id || !(await repo.targetExists(tx, ctx.orgId, t.type, t.id))) throw new ValidationError({ [field]: `Choose a ${t.type} of this organisation` });
+  if (!t.id || !(await repo.targetExists(tx, ctx.orgId, t.type, t.id))) throw new ValidationError({ [field]: `Choose ${/^[aeiou]/.test(t.type) ? 'an' : 'a'} ${t.type} of this organisation` });
   return t.id;
 }
 
@@ -319,6 +319,12 @@ function fulfilledDate(rule: string, start: string, visitDate: string, covered: 
   return nextOccurrence(rule, start, visitDate);
 }
 
+/** A due date is fulfilled once: a second done visit for it would hide that the next one is still owed. */
+async function refuseSecondFulfilment(tx: Tx, orgId: string, scheduleId: string, occurrence: string, exceptVisitId: string | null) {
+  const other = await repo.visitFulfilling(tx, orgId, scheduleId, occurrence, exceptVisitId);
+  if (other) throw new ValidationError({ occurrenceDate: `The visit of ${other.visitDate} already fulfils the due date ${occurrence}` });
+}
+
 interface VisitPlan { input: VisitInput; schedule: Schedule | null; target: { type: TargetType; id: string | null }; engineer: { id: string | null; label: string } }
 
 /** Everything about a visit that can be checked before anything is written. */
@@ -333,6 +339,7 @@ async function planVisit(ctx: OrgContext, input: VisitInput): Promise<VisitPlan>
     throw new ValidationError({ occurrenceDate: `${input.occurrenceDate} is not a due date of this schedule (${schedule.ruleText})` });
   }
   if (!schedule && input.occurrenceDate) throw new ValidationError({ occurrenceDate: 'Only a scheduled visit fulfils a due date' });
+  if (input.status === 'done' && input.visitDate > londonToday()) throw new ValidationError({ visitDate: 'A done visit’s date must be today or in the past' });
   if (input.status === 'planned' && input.assetUpdates.length) throw new ValidationError({ assetUpdates: 'Asset changes are recorded when the visit is done' });
   const engineerId = input.engineerUserId ?? (ctx.actor.type === 'user' ? ctx.actor.id : null);
   await checkMember(ctx.db, ctx, engineerId, 'engineerUserId');
@@ -399,6 +406,7 @@ export async function recordVisit(ctx: OrgContext, body: unknown, upload?: { fil
     const occurrence = schedule ? input.occurrenceDate ?? (input.status === 'done'
       ? fulfilledDate(schedule.rrule, schedule.startDate, input.visitDate, covered)
       : nextOccurrence(schedule.rrule, schedule.startDate, covered ?? addDays(schedule.startDate, -1))) : null;
+    if (schedule && occurrence && input.status === 'done') await refuseSecondFulfilment(tx, ctx.orgId, schedule.id, occurrence, null);
     if (input.status === 'done') await applyAssetUpdates(ctx, tx, input.assetUpdates);
     const id = newId();
     const now = nowIso();
@@ -435,6 +443,7 @@ export async function updateVisit(ctx: OrgContext, id: string, body: unknown): P
     const occurrence = schedule ? input.occurrenceDate ?? (input.status === 'done'
       ? fulfilledDate(schedule.rrule, schedule.startDate, input.visitDate, covered)
       : nextOccurrence(schedule.rrule, schedule.startDate, covered ?? addDays(schedule.startDate, -1))) : null;
+    if (schedule && occurrence && input.status === 'done') await refuseSecondFulfilment(tx, ctx.orgId, schedule.id, occurrence, id);
     if (input.status === 'done') await applyAssetUpdates(ctx, tx, input.assetUpdates);
     await tx.updateTable('maintenance_visits').set({
       occurrence_date: occurrence, status: input.status, visit_date: input.visitDate, engineer_user_id: plan.engineer.id, engineer_label: plan.engineer.label,

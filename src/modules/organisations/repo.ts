@@ -19,3 +19,19 @@ export async function membershipsOf(tx: Tx, userId: string) {
 export async function membership(tx: Tx, userId: string, orgId: string) {
   return tx.selectFrom('memberships').select('role').where('user_id', '=', userId).where('org_id', '=', orgId).executeTakeFirst();
 }
+
+/** What an organisation has set up so far: each onboarding task is done when its record exists. */
+export async function onboardingFacts(tx: Tx, orgId: string) {
+  const has = async (q: { executeTakeFirst(): Promise<unknown> }) => !!(await q.executeTakeFirst());
+  const [sites, assets, imports, sensitive, core, scans, assessments, schedules] = await Promise.all([
+    has(tx.selectFrom('sites').select('id').where('org_id', '=', orgId).limit(1)),
+    has(tx.selectFrom('assets').select('id').where('org_id', '=', orgId).limit(1)),
+    has(tx.selectFrom('import_runs').select('id').where('org_id', '=', orgId).limit(1)),
+    has(tx.selectFrom('sites').select('id').where('org_id', '=', orgId).where('sensitive', '=', 1).limit(1)),
+    has(tx.selectFrom('networks').select('id').where('org_id', '=', orgId).where('kind', '=', 'core').limit(1)),
+    has(tx.selectFrom('discovery_runs').select('id').where('org_id', '=', orgId).limit(1)),
+    has(tx.selectFrom('compliance_assessments').select('id').where('org_id', '=', orgId).limit(1)),
+    has(tx.selectFrom('maintenance_schedules').select('id').where('org_id', '=', orgId).limit(1)),
+  ]);
+  return { sites, assets, imports, sensitive, core, scans, assessments, schedules };
+}

@@ -3,6 +3,7 @@ import { parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
 import { auditedChange } from '../../platform/write';
 import { replacementPriority, type Severity } from '../../domain/policy';
+import { catalogueRuntime } from '../../catalog';
 import { ASSET_KINDS } from '../assets/schemas';
 import { costsInput, DEFAULT_UNIT_COST_PENCE, planQuery } from './schemas';
 
@@ -38,8 +39,10 @@ export async function setUnitCosts(ctx: OrgContext, body: unknown) {
 
 export interface PlanLine {
   order: number; tier: number; tierLabel: string; assetId: string; kind: string; manufacturer: string | null; model: string | null;
-  serial: string | null; origin: string | null; site: string | null; network: string | null; worstSeverity: Severity; rules: string[];
+  serial: string | null; origin: string | null; originName: string | null; site: string | null; network: string | null; worstSeverity: Severity; rules: string[];
   unitPence: number; cumulativePence: number; withinBudget: boolean | null;
+  /** Every finding on the device is an accepted risk: listed after the open ones, apart. */
+  accepted: boolean;
 }
 
 /** The UK rules whose devices belong in the replacement programme. */
@@ -49,7 +52,8 @@ const SEV_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low:
 
 /**
  * The replacement programme: every device with an open or accepted UK finding, most urgent first (sensitive
- * sites, then core networks, then unknowns where they matter, then other sites), each with its cost and the
+ * sites, then core networks, then unknowns where they matter, then other sites; devices whose findings are all
+ * accepted risks come after the open ones), each with its cost and the
  * running total, and — given a budget — which replacements it pays for.
  */
 export async function remediationPlan(ctx: OrgContext, query: unknown = {}) {
@@ -60,7 +64,7 @@ export async function remediationPlan(ctx: OrgContext, query: unknown = {}) {
     .leftJoin('sites', 'sites.id', 'assets.site_id')
     .leftJoin('networks', 'networks.id', 'assets.network_id')
     .leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .select(['findings.rule', 'findings.severity', 'assets.id as asset_id', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial',
+    .select(['findings.rule', 'findings.severity', 'findings.status', 'assets.id as asset_id', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial',
       'sites.name as site_name', 'networks.name as network_name', 'asset_provenance.origin'])
     .where('findings.org_id', '=', ctx.orgId).where('findings.status', '!=', 'resolved').where('findings.rule', 'in', PLAN_RULES)
     .where('assets.status', '!=', 'removed').execute();
@@ -76,9 +80,10 @@ export async function remediationPlan(ctx: OrgContext, query: unknown = {}) {
     const findings = rs.map((r) => ({ rule: r.rule, severity: r.severity as Severity }));
     const worst = findings.map((f) => f.severity).sort((x, y) => SEV_RANK[x] - SEV_RANK[y])[0];
     const tier = replacementPriority(findings);
-    return { tier, a, worst, rules: findings.map((f) => f.rule).sort() };
-  }).sort((x, y) => x.tier - y.tier || SEV_RANK[x.worst] - SEV_RANK[y.worst] || (x.a.site_name ?? '~').localeCompare(y.a.site_name ?? '~') || x.a.asset_id.localeCompare(y.a.asset_id));
+    return { tier, a, worst, rules: findings.map((f) => f.rule).sort(), accepted: rs.every((r) => r.status === 'accepted') };
+  }).sort((x, y) => Number(x.accepted) - Number(y.accepted) || x.tier - y.tier || SEV_RANK[x.worst] - SEV_RANK[y.worst] || (x.a.site_name ?? '~').localeCompare(y.a.site_name ?? '~') || x.a.asset_id.localeCompare(y.a.asset_id));
 
+  const { companies } = catalogueRuntime();
   let cumulative = 0;
   const budgetPence = q.budget === undefined ? null : Math.round(q.budget * 100);
   const out: PlanLine[] = lines.map((l, i) => {
@@ -86,8 +91,8 @@ export async function remediationPlan(ctx: OrgContext, query: unknown = {}) {
     cumulative += unit;
     return {
       order: i + 1, tier: l.tier, tierLabel: TIERS[l.tier], assetId: l.a.asset_id, kind: l.a.kind, manufacturer: l.a.manufacturer, model: l.a.model,
-      serial: l.a.serial, origin: l.a.origin, site: l.a.site_name, network: l.a.network_name, worstSeverity: l.worst, rules: l.rules,
-      unitPence: unit, cumulativePence: cumulative, withinBudget: budgetPence === null ? null : cumulative <= budgetPence,
+      serial: l.a.serial, origin: l.a.origin, originName: l.a.origin ? companies.get(l.a.origin)?.name ?? l.a.origin : null, site: l.a.site_name, network: l.a.network_name, worstSeverity: l.worst, rules: l.rules,
+      unitPence: unit, cumulativePence: cumulative, withinBudget: budgetPence === null ? null : cumulative <= budgetPence, accepted: l.accepted,
     };
   });
   const tiers = Object.entries(TIERS).map(([t, label]) => {

@@ -28,7 +28,7 @@ function siteFromForm(body: FormBody) {
   return {
     name: text(body.name) ?? '', address: text(body.address), postcode: text(body.postcode),
     latitude: numberOrRaw(body.latitude), longitude: numberOrRaw(body.longitude),
-    sensitive: yesNo(body.sensitive), sensitiveReason: text(body.sensitiveReason), siteType: text(body.siteType) ?? undefined,
+    sensitive: yesNo(body.sensitive) ?? null, sensitiveReason: text(body.sensitiveReason), siteType: text(body.siteType) ?? undefined,
   };
 }
 
@@ -47,7 +47,8 @@ export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
     service: { get: sites.getSite, create: sites.createSite, update: sites.updateSite, remove: sites.deleteSite },
     name: (s) => s.name,
     fromForm: siteFromForm,
-    newValues: () => ({ sensitive: false, siteType: 'office' }),
+    // Nothing pre-set for sensitivity: an untouched answer would lower the severity of every finding at the site.
+    newValues: () => ({ siteType: 'office' }),
     form: async (p, site, values, body, errors, status) => p.render('sites/views/form.njk', {
       title: site ? `Change ${site.name}` : 'Add a site', site, errors, typeItems: typeItems(values.siteType),
       // Coordinates are shown as typed, so a mistyped number can be corrected rather than lost.
