@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../platform/config';
 import type { OrgContext } from '../platform/context';
 import { AppError, notFound } from '../platform/errors';
+import { renderFinding } from '../domain/policy';
 import os from 'node:os';
 
 /** `sightline assess --org <slug> [--json]`: re-evaluates every asset's provenance and findings, then reports. */
@@ -30,11 +31,14 @@ export function registerAssessCommand(program: Command, fail: (e: unknown) => ne
         });
         if (tty) process.stderr.write('\n');
         if (o.json) {
-          const rows = await database.db.selectFrom('findings').select(['asset_id', 'rule', 'severity', 'action', 'citation_json', 'status'])
+          const rows = await database.db.selectFrom('findings').select(['asset_id', 'rule', 'rule_version', 'params_json', 'severity', 'status'])
             .where('org_id', '=', org.id).where('status', '!=', 'resolved').orderBy('id').execute();
           process.stdout.write(JSON.stringify({
             summary: { assets: summary.assets, nilSubject: summary.nilSubject, unknown: summary.unknown, bySeverity: summary.bySeverity, catalogueVersion: summary.catalogueVersion },
-            findings: rows.map((r) => ({ assetId: r.asset_id, rule: r.rule, severity: r.severity, status: r.status, action: r.action, citation: JSON.parse(r.citation_json) })),
+            findings: rows.map((r) => {
+              const words = renderFinding(r.rule, Number(r.rule_version), JSON.parse(r.params_json));
+              return { assetId: r.asset_id, rule: r.rule, severity: r.severity, status: r.status, action: words.action, citation: words.citation };
+            }),
             changes: summary.changes,
           }, null, 2) + '\n');
         } else {

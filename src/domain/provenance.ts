@@ -861,3 +861,67 @@ export function explain(v: Verdict, names?: Map<string, string>): string {
   lines.push(`  Catalogue ${v.catalogueVersion}`);
   return lines.join('\n');
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evidence as stored: the rule that matched and the value it read; the sentence is the rule's, so it is said once
+// in the catalogue rather than once per device (a verdict's sentences were most of its bytes).
+
+/** kind, value, weight, then (trailing nulls left off) company, rule id, source, platform, and the sentence only when the catalogue cannot give it back. */
+export type StoredEvidence = [EvidenceItem['kind'], string, number, (string | null)?, (string | null)?, (string | null)?, (string | null)?, string?];
+
+const sentenceMaps = new WeakMap<CompiledCatalogue, Map<string, string>>();
+
+/** Rule id → the sentence it gives (a brand's twice: as labelled, and as the device reports it, keyed "claimed:"). */
+function sentencesOf(c: CompiledCatalogue): Map<string, string> {
+  let m = sentenceMaps.get(c);
+  if (m) return m;
+  m = new Map();
+  for (const v of Object.values(c)) {
+    const set = v as RuleSet;
+    if (set && Array.isArray(set.rules)) for (const r of set.rules) m.set(r.id, r.indicates);
+  }
+  for (const hits of c.brands.values()) for (const h of hits) { m.set(h.ruleId, h.indicates); m.set(`claimed:${h.ruleId}`, h.claimedIndicates); }
+  for (const table of [c.oui6, c.oui7, c.oui9]) for (const o of table.values()) m.set(o.ruleId, o.indicates);
+  sentenceMaps.set(c, m);
+  return m;
+}
+
+/** The sentence the engine gives for an item, rebuilt from its kind, value and rule; null when the catalogue cannot say. */
+export function evidenceSentence(c: CompiledCatalogue, e: Pick<EvidenceItem, 'kind' | 'value' | 'ruleId' | 'company'>): string | null {
+  if (e.ruleId) return sentencesOf(c).get(e.ruleId.startsWith('brand:') && e.kind !== 'label' ? `claimed:${e.ruleId}` : e.ruleId) ?? null;
+  if (e.company !== null) return null;
+  if (e.kind === 'label') return `Labelled ${e.value}: not a brand in the catalogue, so it says nothing about the producer`;
+  if (e.kind !== 'mac' && e.kind !== 'scope') return null;
+  if (!parseMac(e.value)) return e.kind === 'mac' ? `${e.value} is not a MAC address, so it says nothing about the producer` : null;
+  const text = macText();
+  if ((macHi & 0x020000) !== 0) return `MAC ${text} is locally administered (set by software, often random), so it says nothing about the producer`;
+  const holder = c.registrantOf ? c.registrantOf(text) : null;
+  return holder
+    ? `MAC prefix ${text.slice(0, 8)} is registered to ${holder}, which is not a camera maker in the catalogue, so it says nothing about the producer`
+    : `MAC prefix ${text.slice(0, 8)} is not held by any maker in the catalogue, so it says nothing about the producer`;
+}
+
+/** A verdict's evidence for storage; `c` is the catalogue that will render it on read (the sentence is kept where it differs). */
+export function packEvidence(c: CompiledCatalogue, items: EvidenceItem[]): StoredEvidence[] {
+  return items.map((e) => {
+    const row: StoredEvidence = [e.kind, e.value, e.weight, e.company, e.ruleId ?? null, e.source ?? null, e.platform ?? null];
+    if (evidenceSentence(c, e) !== e.indicates) row.push(e.indicates);
+    while (row.length > 3 && row[row.length - 1] === null) row.pop();
+    return row;
+  });
+}
+
+/** Stored evidence read back as the engine gave it. Items stored whole (before migration 0014) pass through. */
+export function unpackEvidence(c: CompiledCatalogue, stored: (StoredEvidence | EvidenceItem)[]): EvidenceItem[] {
+  return stored.map((s) => {
+    if (!Array.isArray(s)) return s;
+    const [kind, value, weight, company = null, ruleId = null, source = null, platform = null, sentence] = s;
+    const e: EvidenceItem = { kind, value, company, indicates: '', weight };
+    if (ruleId !== null) e.ruleId = ruleId;
+    if (source !== null) e.source = source;
+    if (platform !== null) e.platform = platform;
+    // A rule the catalogue no longer has (the verdict is then stale, and re-read at the next assessment).
+    e.indicates = sentence ?? evidenceSentence(c, e) ?? `Matched ${ruleId ? `catalogue rule ${ruleId}` : 'no catalogue rule'}: ${value}`;
+    return e;
+  });
+}

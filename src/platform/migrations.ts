@@ -7,6 +7,7 @@ import { up as complianceUp } from '../modules/compliance/migration';
 import { up as dpiaUp } from '../modules/dpia/migration';
 import { up as maintenanceUp } from '../modules/maintenance/migration';
 import { up as remindersUp } from '../modules/reminders/migration';
+import { derivedTextUp } from '../modules/findings/migration';
 
 // One migration set for both databases. Only portable column types are used (text, integer,
 // double precision), so the schema-parity test can compare SQLite and PostgreSQL column by column.
@@ -340,6 +341,7 @@ const all: Record<string, Up> = {
   '0011_asset_missing': assetMissingUp,
   '0012_asset_child_indexes': m0012,
   '0013_asset_observations': assetObservationsUp,
+  '0014_derived_text_once': derivedTextUp,
 };
 
 class CodeMigrations implements MigrationProvider {
@@ -356,4 +358,11 @@ export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<st
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up to and including the named migration (tests build a database as an earlier release left it). */
+export async function migrateTo(db: Kysely<any>, kind: DbKind, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(kind) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

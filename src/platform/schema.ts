@@ -78,7 +78,8 @@ export interface AssetProvenanceTable {
 
 export interface FindingsTable {
   id: string; org_id: string; asset_id: string; rule: string; rule_version: number; severity: string; status: string;
-  title: string; action: string; detail: string; citation_json: string; catalogue_version: string;
+  /** The rule's parameters for this device (FindingParams as JSON); the words are rendered from the rule on read (0014). */
+  params_json: string; catalogue_version: string;
   first_seen_at: string; last_seen_at: string; resolved_at: string | null; resolution: string | null;
   accepted_reason: string | null; accepted_by: string | null; accepted_at: string | null; review_date: string | null;
 }

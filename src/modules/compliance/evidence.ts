@@ -1,5 +1,6 @@
 import type { OrgContext } from '../../platform/context';
 import { AppError } from '../../platform/errors';
+import { renderFinding } from '../../domain/policy';
 import type { EvidenceKind } from '../../domain/compliance';
 import { describe } from '../assets/service';
 import type { Asset } from '../assets/schemas';
@@ -27,8 +28,8 @@ export async function resolveEvidence(ctx: OrgContext, kind: EvidenceKind, refId
       return s ? { label: s.name, verified: true } : null;
     }
     case 'finding': {
-      const f = await db.selectFrom('findings').select(['title', 'status']).where('org_id', '=', ctx.orgId).where('id', '=', refId).executeTakeFirst();
-      return f ? { label: `${f.title} (${f.status})`, verified: true } : null;
+      const f = await db.selectFrom('findings').select(['rule', 'rule_version', 'params_json', 'status']).where('org_id', '=', ctx.orgId).where('id', '=', refId).executeTakeFirst();
+      return f ? { label: `${renderFinding(f.rule, Number(f.rule_version), JSON.parse(f.params_json)).title} (${f.status})`, verified: true } : null;
     }
     case 'document': {
       try {

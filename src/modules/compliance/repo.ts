@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/context';
+import { renderFinding } from '../../domain/policy';
 import type { ComplianceAssessmentsTable } from './tables';
 
 // Tenant-scoped SQL of the compliance area: every query filters by org_id.
@@ -71,10 +72,11 @@ export async function systemAssets(tx: Tx, orgId: string, systemId: string) {
 
 /** Unresolved findings on the system's devices. */
 export async function systemFindings(tx: Tx, orgId: string, systemId: string) {
-  return tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
-    .select(['findings.id', 'findings.severity', 'findings.status', 'findings.title', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial'])
+  const rows = await tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['findings.id', 'findings.severity', 'findings.status', 'findings.rule', 'findings.rule_version', 'findings.params_json', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial'])
     .where('findings.org_id', '=', orgId).where('assets.org_id', '=', orgId).where('assets.system_id', '=', systemId)
     .where('findings.status', 'in', ['open', 'accepted']).orderBy('findings.id').execute();
+  return rows.map(({ rule, rule_version, params_json, ...r }) => ({ ...r, title: renderFinding(rule, Number(rule_version), JSON.parse(params_json)).title }));
 }
 
 /**

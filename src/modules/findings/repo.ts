@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { FindingsTable } from '../../platform/schema';
-import type { Citation, Severity } from '../../domain/policy';
+import { renderFinding, type Citation, type Severity } from '../../domain/policy';
 
 export interface StoredFinding {
   id: string; assetId: string; rule: string; ruleVersion: number; severity: Severity; status: 'open' | 'accepted' | 'resolved';
@@ -10,11 +10,15 @@ export interface StoredFinding {
   acceptedReason: string | null; acceptedBy: string | null; acceptedAt: string | null; reviewDate: string | null;
 }
 
+/** A finding's words, rendered from its rule version and stored parameters. */
+export const findingWords = (r: Pick<FindingsTable, 'rule' | 'rule_version' | 'params_json'>) => renderFinding(r.rule, Number(r.rule_version), JSON.parse(r.params_json));
+
 export function toFinding(r: FindingsTable): StoredFinding {
+  const words = findingWords(r);
   return {
     id: r.id, assetId: r.asset_id, rule: r.rule, ruleVersion: Number(r.rule_version), severity: r.severity as Severity,
-    status: r.status as StoredFinding['status'], title: r.title, action: r.action, detail: r.detail,
-    citation: JSON.parse(r.citation_json), catalogueVersion: r.catalogue_version, firstSeenAt: r.first_seen_at,
+    status: r.status as StoredFinding['status'], title: words.title, action: words.action, detail: words.detail,
+    citation: words.citation, catalogueVersion: r.catalogue_version, firstSeenAt: r.first_seen_at,
     lastSeenAt: r.last_seen_at, resolvedAt: r.resolved_at, resolution: r.resolution, acceptedReason: r.accepted_reason,
     acceptedBy: r.accepted_by, acceptedAt: r.accepted_at, reviewDate: r.review_date,
   };

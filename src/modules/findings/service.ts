@@ -45,7 +45,7 @@ export async function acceptFinding(ctx: OrgContext, id: string, body: unknown) 
     const set = { status: 'accepted', accepted_reason: input.reason, accepted_by: ctx.actor.label, accepted_at: now, review_date: input.reviewDate };
     await tx.updateTable('findings').set(set).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
     const after = repo.toFinding({ ...row, ...set });
-    return { result: after, action: 'accept', objectType: 'finding', objectId: id, summary: `Risk accepted until review on ${input.reviewDate}: ${row.title}`,
+    return { result: after, action: 'accept', objectType: 'finding', objectId: id, summary: `Risk accepted until review on ${input.reviewDate}: ${after.title}`,
       before: { status: row.status }, after: { status: 'accepted', reason: input.reason, reviewDate: input.reviewDate } };
   });
 }
@@ -59,7 +59,8 @@ export async function reopenFinding(ctx: OrgContext, id: string) {
     if (row.status !== 'accepted') throw new AppError(409, 'not_accepted', 'Only a finding whose risk was accepted can be reopened');
     const set = { status: 'open', accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null };
     await tx.updateTable('findings').set(set).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
-    return { result: repo.toFinding({ ...row, ...set }), action: 'reopen', objectType: 'finding', objectId: id, summary: `Accepted risk withdrawn: ${row.title}`,
+    const after = repo.toFinding({ ...row, ...set });
+    return { result: after, action: 'reopen', objectType: 'finding', objectId: id, summary: `Accepted risk withdrawn: ${after.title}`,
       before: { status: 'accepted', reason: row.accepted_reason }, after: { status: 'open' } };
   });
 }

@@ -13,7 +13,7 @@ import { mintId as newId } from './ids';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import type { AssetsTable } from '../../platform/schema';
 import { catalogueRuntime } from '../../catalog';
-import { identify } from '../../domain/provenance';
+import { identify, packEvidence } from '../../domain/provenance';
 import { evaluatePolicy, type PolicyInput } from '../../domain/policy';
 import { recordAudit } from '../audit/repo';
 import { searchText, toAsset } from '../assets/repo';
@@ -445,7 +445,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
         for (const a of fresh) {
           assets.push(repo.ASSET_INSERT_COLUMNS.map((c) => a[c]));
           const v = identify(compiled, evidenceFromAsset(a));
-          verdicts.push([a.id, a.org_id, v.origin, v.nilSubject === null ? null : v.nilSubject ? 1 : 0, v.confidence, JSON.stringify(v.evidence), JSON.stringify(v.conflicts), v.catalogueVersion, now, v.platform ? JSON.stringify(v.platform) : null]);
+          verdicts.push([a.id, a.org_id, v.origin, v.nilSubject === null ? null : v.nilSubject ? 1 : 0, v.confidence, JSON.stringify(packEvidence(rt.compiled, v.evidence)), JSON.stringify(v.conflicts), v.catalogueVersion, now, v.platform ? JSON.stringify(v.platform) : null]);
           const site = plan.siteFor(a.site_id);
           const network = plan.networkFor(a.network_id);
           const company = v.origin ? rt.companies.get(v.origin) : undefined;
@@ -455,7 +455,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
             verdict: v, originName: company?.name ?? null, originFlags: company?.flags ?? [],
           };
           for (const f of evaluatePolicy(input)) {
-            findings.push([newId(), a.org_id, a.id, f.rule, f.ruleVersion, f.severity, 'open', f.title, f.action, f.detail, JSON.stringify(f.citation), v.catalogueVersion, now, now]);
+            findings.push([newId(), a.org_id, a.id, f.rule, f.ruleVersion, f.severity, 'open', JSON.stringify(f.params), v.catalogueVersion, now, now]);
           }
         }
         findingsOpened += findings.length;

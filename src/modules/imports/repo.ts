@@ -71,7 +71,7 @@ export const ASSET_INSERT_COLUMNS = [
 export const PROVENANCE_INSERT_COLUMNS = ['asset_id', 'org_id', 'origin', 'nil_subject', 'confidence', 'evidence_json', 'conflicts_json', 'catalogue_version', 'evaluated_at', 'platform_json'] as const;
 
 export const FINDING_INSERT_COLUMNS = [
-  'id', 'org_id', 'asset_id', 'rule', 'rule_version', 'severity', 'status', 'title', 'action', 'detail', 'citation_json', 'catalogue_version',
+  'id', 'org_id', 'asset_id', 'rule', 'rule_version', 'severity', 'status', 'params_json', 'catalogue_version',
   'first_seen_at', 'last_seen_at',
 ] as const;
 

@@ -4,11 +4,11 @@ import { newId, nowIso } from '../../platform/ids';
 import type { AssetsTable, FindingsTable } from '../../platform/schema';
 import { catalogueRuntime, compileWithOverrides } from '../../catalog';
 import { ORGANISATION_RECORD_SOURCE } from '../../catalog/types';
-import { identify, type CompiledCatalogue } from '../../domain/provenance';
+import { identify, packEvidence, unpackEvidence, type CompiledCatalogue } from '../../domain/provenance';
 import type { DeviceEvidence, EvidenceItem, Verdict } from '../../domain/provenance-types';
 import { evaluatePolicy, type Finding, type PolicyInput, type Severity } from '../../domain/policy';
 import { recordAudit } from '../audit/repo';
-import { findingsOfAsset } from '../findings/repo';
+import { findingsOfAsset, findingWords } from '../findings/repo';
 import { observationOf, observationsOf, type NetworkEvidence, type Observation } from './observations';
 import { describeObservation, evidenceKindName } from './words';
 
@@ -72,7 +72,7 @@ export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'act
 async function storeVerdict(tx: Tx, orgId: string, assetId: string, v: Verdict) {
   const row = {
     origin: v.origin, nil_subject: v.nilSubject === null ? null : v.nilSubject ? 1 : 0, confidence: v.confidence,
-    evidence_json: JSON.stringify(v.evidence), conflicts_json: JSON.stringify(v.conflicts), catalogue_version: v.catalogueVersion, evaluated_at: nowIso(),
+    evidence_json: JSON.stringify(packEvidence(catalogueRuntime().compiled, v.evidence)), conflicts_json: JSON.stringify(v.conflicts), catalogue_version: v.catalogueVersion, evaluated_at: nowIso(),
     platform_json: v.platform ? JSON.stringify(v.platform) : null,
   };
   await tx.insertInto('asset_provenance').values({ asset_id: assetId, org_id: orgId, ...row })
@@ -92,12 +92,12 @@ async function syncFindings(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, as
   const existing = await findingsOfAsset(tx, ctx.orgId, asset.id);
   const byRule = new Map(existing.map((f) => [f.rule, f]));
   const now = nowIso();
-  const audit = (action: string, f: Pick<FindingsTable, 'id' | 'title'>, summary: string, before?: unknown, after?: unknown) =>
+  const audit = (action: string, f: Pick<FindingsTable, 'id'>, summary: string, before?: unknown, after?: unknown) =>
     recordAudit(tx, { orgId: ctx.orgId, actor: ctx.actor, action, objectType: 'finding', objectId: f.id, summary, before, after });
 
   for (const f of found) {
     const e = byRule.get(f.rule);
-    const content = { rule_version: f.ruleVersion, severity: f.severity, title: f.title, action: f.action, detail: f.detail, citation_json: JSON.stringify(f.citation), catalogue_version: catalogueVersion };
+    const content = { rule_version: f.ruleVersion, severity: f.severity, params_json: JSON.stringify(f.params), catalogue_version: catalogueVersion };
     if (!e) {
       const row = { id: newId(), org_id: ctx.orgId, asset_id: asset.id, rule: f.rule, status: 'open', ...content, first_seen_at: now, last_seen_at: now,
         resolved_at: null, resolution: null, accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null };
@@ -109,9 +109,9 @@ async function syncFindings(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, as
         .where('id', '=', e.id).execute();
       await audit('reopen', e, `Finding reopened: ${f.title}`, { status: 'resolved' }, { status: 'open', detail: f.detail });
       opened++;
-    } else if (e.detail !== f.detail || e.severity !== f.severity || e.rule_version !== f.ruleVersion || e.catalogue_version !== catalogueVersion) {
+    } else if (findingWords(e).detail !== f.detail || e.severity !== f.severity || e.rule_version !== f.ruleVersion || e.catalogue_version !== catalogueVersion) {
       await tx.updateTable('findings').set({ ...content, last_seen_at: now }).where('id', '=', e.id).execute();
-      await audit('update', e, `Finding re-evaluated: ${f.title}`, { severity: e.severity, detail: e.detail }, { severity: f.severity, detail: f.detail });
+      await audit('update', e, `Finding re-evaluated: ${f.title}`, { severity: e.severity, detail: findingWords(e).detail }, { severity: f.severity, detail: f.detail });
     } else {
       await tx.updateTable('findings').set({ last_seen_at: now }).where('id', '=', e.id).execute();
     }
@@ -120,7 +120,7 @@ async function syncFindings(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, as
     if (e.status === 'resolved' || found.some((f) => f.rule === e.rule)) continue;
     const resolution = resolutionFor(asset, e.rule);
     await tx.updateTable('findings').set({ status: 'resolved', resolved_at: now, resolution }).where('id', '=', e.id).execute();
-    await audit('resolve', e, `Finding resolved: ${e.title}`, { status: e.status }, { status: 'resolved', resolution });
+    await audit('resolve', e, `Finding resolved: ${findingWords(e).title}`, { status: e.status }, { status: 'resolved', resolution });
     resolved++;
   }
   return { opened, resolved };
@@ -232,7 +232,7 @@ export async function provenanceOf(ctx: OrgContext, assetId: string): Promise<St
   const rt = catalogueRuntime();
   const sources = new Map(rt.catalogue.sources.map((s) => [s.id, s]));
   const platforms = new Map((rt.catalogue.platforms ?? []).map((p) => [p.id, p]));
-  const evidence = (JSON.parse(r.evidence_json) as EvidenceItem[]).map((e): ShownEvidence => ({
+  const evidence = unpackEvidence(rt.compiled, JSON.parse(r.evidence_json)).map((e): ShownEvidence => ({
     ...e, kindName: evidenceKindName(e.kind), companyName: e.company ? rt.companies.get(e.company)?.name ?? e.company : null,
     platformName: e.platform ? platforms.get(e.platform)?.name ?? e.platform : null,
     sourceTitle: e.source ? sources.get(e.source)?.title ?? (e.source === ORGANISATION_RECORD_SOURCE ? 'Your organisation’s own record' : e.source) : null,
