@@ -72,8 +72,10 @@ export async function severityCounts(tx: Tx, orgId: string) {
 
 /** Accepted risks whose review date has come (on or before `today`), oldest review first. */
 export async function acceptedPastReview(tx: Tx, orgId: string, today: string) {
-  return tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
-    .select(['findings.id', 'findings.title', 'findings.severity', 'findings.review_date', 'assets.manufacturer as asset_manufacturer', 'assets.model as asset_model'])
+  const rows = await tx.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
+    .select(['findings.id', 'findings.rule', 'findings.rule_version', 'findings.params_json', 'findings.severity', 'findings.review_date', 'assets.manufacturer as asset_manufacturer', 'assets.model as asset_model'])
     .where('findings.org_id', '=', orgId).where('findings.status', '=', 'accepted').where('findings.review_date', '<=', today)
     .orderBy('findings.review_date').orderBy('findings.id').execute();
+  // Titles are rendered from the rule (derived text is not stored).
+  return rows.map(({ rule, rule_version, params_json, ...r }) => ({ ...r, title: findingWords({ rule, rule_version, params_json }).title }));
 }
