@@ -91,8 +91,7 @@ export function areaOf(file: string): string {
 
 /**
  * Floors, bottom (0) to top. An arrow may point down or sideways (same floor, no cycle); one that points up
- * means a lower layer knows about a higher one. Before the web kit existed, src/server held both the kit
- * (helpers every module imports) and app.ts; the kit's files are given the kit's floor wherever they live.
+ * means a lower layer knows about a higher one.
  */
 export const FLOORS: Record<string, number> = {
   domain: 0, catalog: 0,
@@ -103,22 +102,12 @@ export const FLOORS: Record<string, number> = {
   cli: 5,
 };
 
-const COMPOSITION_ROOT_FILES = new Set(['src/server/app.ts', 'src/server/modules.ts', 'src/server/worker.ts']);
-
 export function floorOf(file: string): number {
   const area = areaOf(file);
   if (area.startsWith('modules/')) return FLOORS.modules;
-  if (area === 'server' && !COMPOSITION_ROOT_FILES.has(file)) return FLOORS.web; // the kit, not yet moved
   const floor = FLOORS[area];
   if (floor === undefined) throw new Error(`no floor for ${file} (area ${area}); add it to FLOORS`);
   return floor;
-}
-
-/** The floor name used in messages. */
-export function floorName(file: string): string {
-  const area = areaOf(file);
-  if (area === 'server' && !COMPOSITION_ROOT_FILES.has(file)) return 'web (in src/server)';
-  return area;
 }
 
 export interface AreaArrow { from: string; to: string; fromFloor: number; toFloor: number; files: string[] }
@@ -129,7 +118,7 @@ export function areaArrows(edges: ImportEdge[], opts: { includeTypeOnly: boolean
   for (const e of edges) {
     if (!e.to.startsWith('src/')) continue;
     if (e.typeOnly && !opts.includeTypeOnly) continue;
-    const fromArea = floorName(e.from), toArea = floorName(e.to);
+    const fromArea = areaOf(e.from), toArea = areaOf(e.to);
     if (fromArea === toArea) continue;
     const key = `${fromArea} -> ${toArea}`;
     const arrow = arrows.get(key) ?? { from: fromArea, to: toArea, fromFloor: floorOf(e.from), toFloor: floorOf(e.to), files: [] };
@@ -146,8 +135,7 @@ export function areaArrows(edges: ImportEdge[], opts: { includeTypeOnly: boolean
 export function layerOf(area: string): string {
   if (area === 'domain' || area === 'catalog') return 'domain+catalog';
   if (area.startsWith('modules/')) return 'modules';
-  if (area.startsWith('web')) return 'web';
-  return area;
+    return area;
 }
 
 /**

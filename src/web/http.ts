@@ -8,9 +8,8 @@ import type { Config, DbKind } from '../platform/config';
 import { can, requirePermission, type OrgContext, type Permission } from '../platform/context';
 import { AppError, ValidationError } from '../platform/errors';
 import type { DB } from '../platform/schema';
-import { checkCsrf, cookieOptions, membershipsOf, orgContextForSession, orgContextForToken, type PageOrg } from './auth';
+import { checkCsrf, cookieOptions, orgContextForSession, orgContextForToken, type Directory, type PageOrg } from './auth';
 import { registerOperation, type OperationDoc } from './openapi';
-import { setCurrentOrg } from '../modules/users/service';
 
 export interface AppDeps {
   db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment;
@@ -19,6 +18,8 @@ export interface AppDeps {
   /** Uploaded files (documents, photos). */
   storage: BlobStorage;
   mailer: Mailer;
+  /** Sessions, tokens, memberships: the users module's, reached through the kit's own port. */
+  directory: Directory;
 }
 
 export interface PageCtx {
@@ -94,12 +95,12 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
       if (!req.session) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`, 303);
       if (req.session.mustChangePassword) return reply.redirect('/account/password', 303);
       if (method === 'POST') checkCsrf(req);
-      const { ctx, org } = await orgContextForSession(deps.db, req.session, (req.params as any).slug);
+      const { ctx, org } = await orgContextForSession(deps.db, deps.directory, req.session, (req.params as any).slug);
       requirePermission(ctx, permission);
       if (req.session.currentOrgId !== org.id) {
-        await setCurrentOrg(deps.db, req.session.idHash, org.id);
+        await deps.directory.setCurrentOrg(req.session.idHash, org.id);
       }
-      const memberships = await membershipsOf(deps.db, req.session.userId);
+      const memberships = await deps.directory.membershipsOf(req.session.userId);
       const base = `/o/${org.slug}`;
       const p: PageCtx = {
         ctx, org, base,
@@ -119,7 +120,7 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
     method, url: `/api/v1${path}`,
     ...(doc.bodyLimit ? { bodyLimit: doc.bodyLimit } : {}),
     handler: async (req, reply) => {
-      const ctx = await orgContextForToken(deps.db, req);
+      const ctx = await orgContextForToken(deps.db, deps.directory, req);
       const result = await handler(req, ctx, reply);
       if (reply.sent || result === reply) return reply;
       if (result === undefined) return reply.code(204).send();
