@@ -1,5 +1,5 @@
 import type { Tx } from '../../platform/context';
-import type { ComplianceAssessmentsTable } from './tables';
+import type { ComplianceAssessmentsTable } from '../../platform/tables/compliance';
 
 // Tenant-scoped SQL of the compliance area: every query filters by org_id.
 

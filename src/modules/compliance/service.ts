@@ -14,7 +14,7 @@ import type { System } from '../systems/schemas';
 import { deviceLabel, resolveEvidence } from './evidence';
 import * as repo from './repo';
 import { actionInput, actionPatch, answersInput, evidenceInput, publishInput, scopeInput } from './schemas';
-import type { ComplianceAssessmentsTable } from './tables';
+import type { ComplianceAssessmentsTable } from '../../platform/tables/compliance';
 
 const today = () => new Date().toISOString().slice(0, 10);
 interface StoredScope { siteIds: string[]; assetIds: string[]; purposes: string[] }

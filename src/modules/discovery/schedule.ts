@@ -16,7 +16,7 @@ import * as repo from './repo';
 import { orgScope, outsideReason } from './scope';
 import { CADENCE_MS, scheduleInput } from './schemas';
 import { ingestReport, recordUnrunScan, type RunView } from './service';
-import type { DiscoverySchedulesTable } from './tables';
+import type { DiscoverySchedulesTable } from '../../platform/tables/discovery';
 
 export const TICK_JOB = 'discovery.tick';
 export const SCAN_JOB = 'discovery.scan';

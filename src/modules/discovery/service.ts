@@ -15,7 +15,7 @@ import * as repo from './repo';
 import { companyName, evidenceFields, reconcile, scannedTest, type FieldChange, type SeenDevice } from './reconcile';
 import { isPublicRange, orgScope, readTarget } from './scope';
 import { ITEM_KINDS, itemListQuery, rangeInput, runListQuery, scanReport, type DeviceInput } from './schemas';
-import type { DiscoveryItemsTable, DiscoveryRunsTable, ReconciliationKind } from './tables';
+import type { DiscoveryItemsTable, DiscoveryRunsTable, ReconciliationKind } from '../../platform/tables/discovery';
 
 // ---------------------------------------------------------------- allowed ranges
 

@@ -9,7 +9,7 @@ import { addDays, isoWeek, londonParts, longDate } from '../../platform/clock';
 import { auditedChange } from '../../platform/write';
 import { notFound, AppError } from '../../platform/errors';
 import * as repo from './repo';
-import type { ReminderDeliveriesTable } from './tables';
+import type { ReminderDeliveriesTable } from '../../platform/tables/reminders';
 
 /**
  * E-mail reminders: "due soon" when a maintenance item enters its lead time, "overdue" once it passes its due
