@@ -9,7 +9,7 @@ import { requirePermission, type OrgContext } from '../../platform/context';
 import { notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { errorText, type JobControls, type JobInfo, type JobQueue } from '../../platform/jobs';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import type { ScanReport } from '../../discovery/types';
 import type { CredentialStore } from './secrets';
 import * as repo from './repo';

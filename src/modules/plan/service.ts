@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { replacementPriority, type Severity } from '../../domain/policy';
 import { ASSET_KINDS } from '../assets/schemas';
 import { costsInput, DEFAULT_UNIT_COST_PENCE, planQuery } from './schemas';
