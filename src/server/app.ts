@@ -34,6 +34,7 @@ import { registerExportsRoutes } from '../modules/exports/routes';
 import type { Database } from '../platform/db';
 import type { JobQueue } from '../platform/jobs';
 import { openJobQueue } from '../platform/pgboss-queue';
+import { registerJobHandlers } from './worker';
 import { createStorage, type BlobStorage } from '../platform/storage';
 import { createMailer, type Mailer } from '../platform/mail';
 import type { Config } from '../platform/config';
@@ -69,7 +70,8 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
     directory: createDirectory(database.db),
   };
   app.decorate('deps', deps);
-  // Every module registers its job handlers during route registration; the worker starts once the app is ready.
+  // The same job handlers the worker entry registers (src/server/worker.ts); polling starts once the app is ready.
+  registerJobHandlers(deps);
   if (opts.startJobs) app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => { await jobs.stop(); await deps.mailer.close(); });
 

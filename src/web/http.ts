@@ -1,6 +1,7 @@
 import type { JobQueue } from '../platform/jobs';
 import type { BlobStorage } from '../platform/storage';
 import type { Mailer } from '../platform/mail';
+import type { JobDeps } from '../platform/job-deps';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type nunjucks from 'nunjucks';
@@ -11,7 +12,7 @@ import type { DB } from '../platform/schema';
 import { checkCsrf, cookieOptions, orgContextForSession, orgContextForToken, type Directory, type PageOrg } from './auth';
 import { registerOperation, type OperationDoc } from './openapi';
 
-export interface AppDeps {
+export interface AppDeps extends JobDeps {
   db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment;
   /** Background jobs (imports, scheduled discovery, reminders). */
   jobs: JobQueue;

@@ -89,11 +89,6 @@ export function registerDpiaRoutes(app: FastifyInstance, deps: AppDeps): void {
   registerDpiaPages(app, deps);
   registerSignageRoutes(app, deps);
   registerDisclosureRoutes(app, deps);
-
-  // Changes to a system since its DPIA was signed off are also found when the DPIA is read; this check records
-  // them (and passed review dates) for DPIAs nobody opens.
-  deps.jobs.handle('dpia.review-check', async () => dpias.runReviewCheck(deps.db));
-  deps.jobs.every('dpia.review-check', 10 * 60_000);
 }
 
 function registerDpiaApi(app: FastifyInstance, deps: AppDeps) {

@@ -182,7 +182,6 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
 }
 
 export function registerImportsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  deps.jobs.handle('imports.run', (job, controls) => imports.runImportJob(deps.db, deps.dbKind, deps.config.dataDir, job.payload as any, controls.heartbeat));
   // An encapsulated scope, so multipart parsing applies to the import routes only.
   app.register(async (scope) => {
     await registerUploads(scope, deps);
