@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../platform/config';
 import { notFound } from '../platform/errors';
 
-/** The database and the app, loaded when a jobs command runs (not at CLI start-up, which every command pays). */
-const load = () => Promise.all([import('../platform/db'), import('../server/app')]).then(([db, app]) => ({ ...db, ...app }));
+/** The database and the worker, loaded when a jobs command runs (not at CLI start-up, which every command pays). */
+const load = () => Promise.all([import('../platform/db'), import('../server/worker')]).then(([db, worker]) => ({ ...db, ...worker }));
 
 /**
- * `sightline jobs work|run|list`: background jobs outside the web server. Handlers are registered by the same
- * module code the server uses, so a worker is the app without a listening socket.
+ * `sightline jobs work|run|list`: background jobs outside the web server. Handlers come from the same list the
+ * server registers (src/server/worker.ts), without Fastify, views or routes.
  */
 export function registerJobsCommand(program: Command, fail: (e: unknown) => never): void {
   const jobs = program.command('jobs').description('background jobs: imports, scheduled discovery, reminders');
@@ -15,14 +15,14 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
   jobs.command('work').description('run a job worker until stopped (use when `serve` runs with SIGHTLINE_JOBS_WORKER=0)')
     .action(async () => {
       try {
-        const { migrate, openDatabase, createApp } = await load();
+        const { migrate, openDatabase, createWorker } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
-        const app = await createApp(database, config, { logger: true, startJobs: true });
-        await app.ready();
+        const worker = createWorker(database, config, { log: (err, job) => console.error(`job ${job?.name ?? ''} ${job?.id ?? ''} failed:`, err) });
+        worker.start();
         console.error(`Job worker running (${config.queue} queue on ${database.describe}); Ctrl-C to stop.`);
-        const stop = async () => { await app.close(); await database.close(); process.exit(0); };
+        const stop = async () => { await worker.close(); await database.close(); process.exit(0); };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       } catch (e) { fail(e); }
@@ -31,15 +31,14 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
   jobs.command('run').description('run every job that is due now, then exit')
     .action(async () => {
       try {
-        const { migrate, openDatabase, createApp } = await load();
+        const { migrate, openDatabase, createWorker } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
-        const app = await createApp(database, config);
-        await app.ready();
-        const n = await app.deps.jobs.drain();
+        const worker = createWorker(database, config);
+        const n = await worker.drain();
         console.log(`Ran ${n} job${n === 1 ? '' : 's'}.`);
-        await app.close();
+        await worker.close();
         await database.close();
       } catch (e) { fail(e); }
     });
@@ -50,11 +49,11 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
     .option('--limit <n>', 'how many', '50')
     .action(async (o: { org?: string; state?: 'queued' | 'running' | 'done' | 'failed'; limit: string }) => {
       try {
-        const { migrate, openDatabase, createApp } = await load();
+        const { migrate, openDatabase, createWorker } = await load();
         const config = loadConfig();
         const database = openDatabase(config);
         await migrate(database);
-        const app = await createApp(database, config);
+        const worker = createWorker(database, config);
         let orgId: string | undefined;
         if (o.org) {
           const { findOrgBySlug } = await import('../modules/organisations/repo');
@@ -62,10 +61,10 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
           if (!org) throw notFound(`Organisation "${o.org}"`);
           orgId = org.id;
         }
-        const list = await app.deps.jobs.list({ orgId, state: o.state, limit: Number(o.limit) || 50 });
+        const list = await worker.deps.jobs.list({ orgId, state: o.state, limit: Number(o.limit) || 50 });
         for (const j of list) console.log([j.createdAt, j.state.padEnd(7), j.name, `attempt ${j.attempts}/${j.maxAttempts}`, j.lastError ?? ''].join('  ').trimEnd());
         if (!list.length) console.log('No jobs.');
-        await app.close();
+        await worker.close();
         await database.close();
       } catch (e) { fail(e); }
     });

@@ -26,7 +26,7 @@ const KINDS: Record<string, ReportKind> = {
       const version = o.version === undefined ? undefined : Number(o.version);
       if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new ValidationError({ version: 'Version must be a whole number, 1 or more' });
       const [{ publishedView }, { publicHtml, publicPdf }, { createViews }] = await Promise.all([
-        import('../modules/compliance/service'), import('../modules/compliance/publish'), import('../server/views'),
+        import('../modules/compliance/service'), import('../modules/compliance/publish'), import('../web/views'),
       ]);
       const { view } = await publishedView(ctx, o.system, version);
       return o.format === 'pdf' ? publicPdf(view) : Buffer.from(publicHtml(createViews(), view, { standalone: true }), 'utf8');

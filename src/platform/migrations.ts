@@ -1,13 +1,13 @@
 import { Kysely, Migration, MigrationProvider, Migrator, sql } from 'kysely';
 import type { DbKind } from './config';
-import { up as importsUp } from '../modules/imports/migration';
-import { up as documentsUp } from '../modules/documents/migration';
-import { up as discoveryUp, upMissing as assetMissingUp, upObservations as assetObservationsUp } from '../modules/discovery/migration';
-import { up as complianceUp } from '../modules/compliance/migration';
-import { up as dpiaUp } from '../modules/dpia/migration';
-import { up as maintenanceUp } from '../modules/maintenance/migration';
-import { up as remindersUp } from '../modules/reminders/migration';
-import { derivedTextUp } from '../modules/findings/migration';
+import { up as importsUp } from './tables/imports-migration';
+import { up as documentsUp } from './tables/documents-migration';
+import { up as discoveryUp, upMissing as assetMissingUp, upObservations as assetObservationsUp } from './tables/discovery-migration';
+import { up as complianceUp } from './tables/compliance-migration';
+import { up as dpiaUp } from './tables/dpia-migration';
+import { up as maintenanceUp } from './tables/maintenance-migration';
+import { up as remindersUp } from './tables/reminders-migration';
+import { derivedTextUp } from './tables/findings-migration';
 
 // One migration set for both databases. Only portable column types are used (text, integer,
 // double precision), so the schema-parity test can compare SQLite and PostgreSQL column by column.

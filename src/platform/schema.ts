@@ -1,10 +1,10 @@
-import type { ImportsTables } from '../modules/imports/tables';
-import type { DocumentsTables } from '../modules/documents/tables';
-import type { DiscoveryTables } from '../modules/discovery/tables';
-import type { ComplianceTables } from '../modules/compliance/tables';
-import type { DpiaTables } from '../modules/dpia/tables';
-import type { MaintenanceTables } from '../modules/maintenance/tables';
-import type { RemindersTables } from '../modules/reminders/tables';
+import type { ImportsTables } from './tables/imports';
+import type { DocumentsTables } from './tables/documents';
+import type { DiscoveryTables } from './tables/discovery';
+import type { ComplianceTables } from './tables/compliance';
+import type { DpiaTables } from './tables/dpia';
+import type { MaintenanceTables } from './tables/maintenance';
+import type { RemindersTables } from './tables/reminders';
 import type { JobsTables } from './jobs-tables';
 // Row types for Kysely. Timestamps are ISO-8601 UTC text and dates are YYYY-MM-DD text on both databases,
 // and flags are 0/1 integers, so the same rows come back from SQLite and PostgreSQL.

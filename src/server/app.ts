@@ -7,10 +7,11 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { AppError } from '../platform/errors';
-import { buildStylesheet, createViews, GOVUK_DIST } from './views';
-import { loadSession } from './auth';
-import { sendError, type AppDeps } from './http';
+import { buildStylesheet, createViews, GOVUK_DIST } from '../web/views';
+import { loadSession } from '../web/auth';
+import { sendError, type AppDeps } from '../web/http';
 import { registerAccountRoutes } from '../modules/users/routes';
+import { createDirectory } from '../modules/users/directory';
 import { registerSiteRoutes } from '../modules/sites/routes';
 import { registerNetworkRoutes } from '../modules/networks/routes';
 import { registerSystemRoutes } from '../modules/systems/routes';
@@ -21,7 +22,7 @@ import { registerFindingRoutes } from '../modules/findings/routes';
 import { registerPlanRoutes } from '../modules/plan/routes';
 import { registerCatalogueRoutes } from '../modules/catalogue/routes';
 import { registerReportRoutes } from '../modules/reports/routes';
-import { registerDocsRoutes } from './docs';
+import { registerDocsRoutes } from '../web/docs';
 import { registerImportsRoutes } from '../modules/imports/routes';
 import { registerDocumentsRoutes } from '../modules/documents/routes';
 import { registerDiscoveryRoutes } from '../modules/discovery/routes';
@@ -33,6 +34,7 @@ import { registerExportsRoutes } from '../modules/exports/routes';
 import type { Database } from '../platform/db';
 import type { JobQueue } from '../platform/jobs';
 import { openJobQueue } from '../platform/pgboss-queue';
+import { registerJobHandlers } from './worker';
 import { createStorage, type BlobStorage } from '../platform/storage';
 import { createMailer, type Mailer } from '../platform/mail';
 import type { Config } from '../platform/config';
@@ -87,9 +89,11 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
   const deps: AppDeps = {
     db: database.db, dbKind: database.kind, config, views: createViews(),
     jobs, storage: opts.storage ?? createStorage(config), mailer: opts.mailer ?? createMailer(config),
+    directory: createDirectory(database.db),
   };
   app.decorate('deps', deps);
-  // Every module registers its job handlers during route registration; the worker starts once the app is ready.
+  // The same job handlers the worker entry registers (src/server/worker.ts); polling starts once the app is ready.
+  registerJobHandlers(deps);
   if (opts.startJobs) app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => { await jobs.stop(); await deps.mailer.close(); });
 
@@ -121,14 +125,14 @@ export async function createApp(database: Database, config: Config, opts: AppOpt
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/assets/') || req.url.startsWith('/static/') || req.url.startsWith('/api/')) return;
-    req.session = await loadSession(deps.db, req);
+    req.session = await loadSession(deps.db, deps.directory, req);
   });
 
   // Static files: GOV.UK Frontend's images and script, and the stylesheet with Sightline's branding.
   await app.register(fastifyStatic, { root: path.join(GOVUK_DIST, 'govuk/assets'), prefix: '/assets/', decorateReply: false, index: false });
   const stylesheet = buildStylesheet();
   const frontendJs = fs.readFileSync(path.join(GOVUK_DIST, 'govuk/govuk-frontend.min.js'));
-  const initJs = fs.readFileSync(new URL('./views/init.mjs', import.meta.url));
+  const initJs = fs.readFileSync(new URL('../web/views/init.mjs', import.meta.url));
   app.get('/static/sightline.css', (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
   app.get('/static/govuk-frontend.min.js', (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(frontendJs));
   app.get('/static/init.mjs', (_req, reply) => reply.type('text/javascript; charset=utf-8').send(initJs));

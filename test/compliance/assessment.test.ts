@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
 import { PRINCIPLES } from '../../src/domain/compliance';
-import { listOperations } from '../../src/server/openapi';
+import { listOperations } from '../../src/web/openapi';
 
 // A system's self-assessment through the API: scope, the 12 principles, evidence, actions, completion, the next
 // year's version and what changed, what Sightline derives from the register, and publishing.

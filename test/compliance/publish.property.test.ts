@@ -5,7 +5,7 @@ import {
   buildPrinciples, CLOSED_ANSWERS, PRINCIPLES, PUBLISH_FIELDS, publicView, type AssessmentDocument, type Derived, type PublishSettings, type StoredAnswer,
 } from '../../src/domain/compliance';
 import { publicHtml, publicPdf } from '../../src/modules/compliance/publish';
-import { createViews } from '../../src/server/views';
+import { createViews } from '../../src/web/views';
 
 // Whatever the answers and whatever the organisation ticked, the published page (HTML and the PDF's text) never
 // contains anything from a field left unticked, and does contain what was ticked. Each piece of text carries a unique

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, type OrgFixture } from '../helpers/app';
-import { listOperations } from '../../src/server/openapi';
+import { listOperations } from '../../src/web/openapi';
 import { sha256 } from '../../src/platform/ids';
 import { device as scannedDevice, report as scanReport } from '../discovery/server-fixtures';
 

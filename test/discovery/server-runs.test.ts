@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
 import { device, NETWORK, REGISTER, report } from './server-fixtures';
-import { listOperations } from '../../src/server/openapi';
+import { listOperations } from '../../src/web/openapi';
 
 // A scan report uploaded by `sightline discover`, reconciled with the register: new devices, devices not seen,
 // changed firmware/IP/MAC and makers that contradict the register, each settled by one click.

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
 import { objectHistory } from '../../src/modules/audit/service';
-import { listOperations } from '../../src/server/openapi';
+import { listOperations } from '../../src/web/openapi';
 import { documentReviewsDue, listDocumentsDue, uploadDocument } from '../../src/modules/documents/service';
 import { apiUpload, blobFiles, CSV, EXE, HTML, PDF, PNG, SVG, TEXT, pageUpload } from './fixtures';
 

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, signedInAgent, type OrgFixture } from '../helpers/app';
-import { listOperations } from '../../src/server/openapi';
-import { listOrgPages } from '../../src/server/http';
+import { listOperations } from '../../src/web/openapi';
+import { listOrgPages } from '../../src/web/http';
 
 // Organisation A's data must be invisible and untouchable to every person and token of organisation B, through
 // every API route and every page that exists, however the URL is put together. The routes are enumerated from the

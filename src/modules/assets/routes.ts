@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { can, type OrgContext } from '../../platform/context';
-import { apiRoute, orgPage, type AppDeps } from '../../server/http';
-import { registerRecordRoutes } from '../../server/records';
-import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
+import { apiRoute, orgPage, type AppDeps } from '../../web/http';
+import { registerRecordRoutes } from '../../web/records';
+import { dateFields, dateParts, text, type FormBody } from '../../web/forms';
 import { objectHistory } from '../audit/service';
 import { allSites } from '../sites/service';
 import { allNetworks } from '../networks/service';

@@ -3,7 +3,7 @@ import { conflict, notFound, parseInput, parsePatch, ValidationError } from '../
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import * as repo from './repo';
 import { evaluateAsset } from '../provenance/service';
 import { recordObservations, type Observation } from '../provenance/observations';

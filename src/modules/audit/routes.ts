@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../../platform/errors';
-import { apiRoute, orgPage, type AppDeps } from '../../server/http';
-import { text } from '../../server/forms';
+import { apiRoute, orgPage, type AppDeps } from '../../web/http';
+import { text } from '../../web/forms';
 import { objectTrail, organisationTrail } from './service';
 
 // Every area records its own kinds of object; the API filter takes any such name, the page offers the usual ones.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/context';
-import { orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { text, type FormBody } from '../../server/forms';
+import { orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { text, type FormBody } from '../../web/forms';
 import * as overrides from './service';
 import { catalogueRuntime } from '../../catalog';
 

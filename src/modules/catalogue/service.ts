@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { catalogueRuntime } from '../../catalog';
 import { brandKey } from '../../domain/provenance';
 import { textKey } from '../assets/schemas';

@@ -1,6 +1,6 @@
 import type nunjucks from 'nunjucks';
 import { RAG_RULE, RATING_LABELS, type PublicView } from '../../domain/compliance';
-import { buildStylesheet, formatDate } from '../../server/views';
+import { buildStylesheet, formatDate } from '../../web/views';
 import { taggedPdf } from '../../platform/pdf';
 
 // The two published forms of a self-assessment: an accessible HTML page and a tagged PDF. Both take only the

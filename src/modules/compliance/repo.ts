@@ -1,6 +1,6 @@
 import type { Tx } from '../../platform/context';
 import { renderFinding } from '../../domain/policy';
-import type { ComplianceAssessmentsTable } from './tables';
+import type { ComplianceAssessmentsTable } from '../../platform/tables/compliance';
 
 // Tenant-scoped SQL of the compliance area: every query filters by org_id.
 

@@ -6,8 +6,8 @@ import {
   ACTION_STATUS_LABELS, ACTION_STATUSES, ANSWER_LABELS, CLOSED_ANSWERS, DEFAULT_PUBLISH, EVIDENCE_KIND_LABELS, EVIDENCE_KINDS, PRINCIPLES, PUBLISH_FIELDS,
   RAG_RULE, RATING_LABELS, type PublishSettings,
 } from '../../domain/compliance';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { dateFields, dateParts, list, text, type FormBody } from '../../server/forms';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { dateFields, dateParts, list, text, type FormBody } from '../../web/forms';
 import { listDocuments } from '../documents/service';
 import { listVisits } from '../maintenance/service';
 import { evidenceHref, visitLabel } from './evidence';

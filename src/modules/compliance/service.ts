@@ -3,7 +3,7 @@ import { requirePermission, type OrgContext } from '../../platform/context';
 import { AppError, notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, newSecret, nowIso } from '../../platform/ids';
 import type { DB } from '../../platform/schema';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import {
   addMonths, buildPrinciples, DEFAULT_PUBLISH, deriveAnnualReview, deriveRetention, deriveSecurity, diffAssessments, PRINCIPLES, publicView,
   type ActionStatus, type ActionView, type AssessmentDocument, type ClosedAnswer, type Derived, type DerivedSource, type EvidenceKind, type PublishSettings,
@@ -14,7 +14,7 @@ import type { System } from '../systems/schemas';
 import { deviceLabel, resolveEvidence } from './evidence';
 import * as repo from './repo';
 import { actionInput, actionPatch, answersInput, evidenceInput, publishInput, scopeInput } from './schemas';
-import type { ComplianceAssessmentsTable } from './tables';
+import type { ComplianceAssessmentsTable } from '../../platform/tables/compliance';
 
 const today = () => new Date().toISOString().slice(0, 10);
 interface StoredScope { siteIds: string[]; assetIds: string[]; purposes: string[] }

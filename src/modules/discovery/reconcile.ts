@@ -10,7 +10,7 @@ import type { Verdict } from '../../domain/provenance-types';
 import type { ScopeGuard } from '../../discovery/scope';
 import type { AssetInput } from '../assets/schemas';
 import * as repo from './repo';
-import type { ReconciliationKind } from './tables';
+import type { ReconciliationKind } from '../../platform/tables/discovery';
 
 /** A device as stored for a run: the fields reconciliation compares, and the server's verdict. */
 export interface SeenDevice {

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { AssetsTable } from '../../platform/schema';
-import type { DiscoveryDevicesTable, DiscoveryItemsTable, DiscoveryRunsTable, DiscoverySchedulesTable } from './tables';
+import type { DiscoveryDevicesTable, DiscoveryItemsTable, DiscoveryRunsTable, DiscoverySchedulesTable } from '../../platform/tables/discovery';
 
 /** Rows per multi-row insert or IN list: well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 500;

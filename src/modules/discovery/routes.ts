@@ -3,14 +3,13 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { KIND_LABELS as ASSET_KIND_LABELS } from '../assets/schemas';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { list, numberOrRaw, text, type FormBody } from '../../server/forms';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { list, numberOrRaw, text, type FormBody } from '../../web/forms';
 import { objectHistory } from '../audit/service';
 import { CredentialStore } from './secrets';
 import * as discovery from './service';
-import { createSchedule, deleteSchedule, listSchedules, registerDiscoveryJobs, type RunScan } from './schedule';
+import { createSchedule, deleteSchedule, listSchedules } from './schedule';
 import { CADENCE_LABELS, CADENCES, DEFAULT_PORTS, ITEM_KIND_LABELS, ITEM_KINDS, itemListQuery, rangeInput, runListQuery, scanReport, scheduleInput } from './schemas';
-import { runServerScan } from '../../discovery/scan';
 
 /** Scan reports can be large (a /16 with thousands of devices); every other route keeps the app-wide 1 MiB. */
 export const UPLOAD_LIMIT = 20 * 1024 * 1024;
@@ -47,9 +46,8 @@ const credentialIn = z.object({ name: z.string(), username: z.string(), password
 const param = (req: FastifyRequest, name: string) => (req.params as Record<string, string>)[name];
 const TAG = 'Discovery';
 
-export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps, scan: RunScan = runServerScan): void {
+export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps): void {
   const credentials = new CredentialStore(deps.config);
-  registerDiscoveryJobs(deps.db, deps.jobs, credentials, scan, deps.config.serverScanAllow);
 
   // ---- API ----
   apiRoute(app, deps, 'GET', '/discovery/ranges', { summary: 'Address ranges discovery may scan (the scope guard)', tag: TAG, response: z.object({ items: z.array(rangeOut) }) },

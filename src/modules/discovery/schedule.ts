@@ -9,14 +9,14 @@ import { requirePermission, type OrgContext } from '../../platform/context';
 import { notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { errorText, type JobControls, type JobInfo, type JobQueue } from '../../platform/jobs';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import type { ScanReport } from '../../discovery/types';
 import type { CredentialStore } from './secrets';
 import * as repo from './repo';
 import { orgScope, outsideReason, serverScanRanges, serverScanRefusal } from './scope';
 import { CADENCE_MS, scheduleInput } from './schemas';
 import { ingestReport, recordUnrunScan, type RunView } from './service';
-import type { DiscoverySchedulesTable } from './tables';
+import type { DiscoverySchedulesTable } from '../../platform/tables/discovery';
 
 export const TICK_JOB = 'discovery.tick';
 export const SCAN_JOB = 'discovery.scan';

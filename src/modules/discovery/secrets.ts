@@ -11,7 +11,7 @@ import { requirePermission, type OrgContext } from '../../platform/context';
 import { AppError, conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { isUniqueViolation } from '../../platform/sqlutil';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { ScopeGuard } from '../../discovery/scope';
 import { ipv4ToInt } from '../../discovery/targets';
 import { credentialInput } from './schemas';

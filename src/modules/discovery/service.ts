@@ -5,7 +5,7 @@ import { requirePermission, type OrgContext } from '../../platform/context';
 import { AppError, conflict, notFound, parseInput, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { isUniqueViolation } from '../../platform/sqlutil';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { ScopeGuard } from '../../discovery/scope';
 import { createAsset, describe, updateAsset } from '../assets/service';
 import { findAsset } from '../assets/repo';
@@ -15,7 +15,7 @@ import * as repo from './repo';
 import { companyName, evidenceFields, reconcile, scannedTest, type FieldChange, type SeenDevice } from './reconcile';
 import { isPublicRange, orgScope, readTarget } from './scope';
 import { ITEM_KINDS, itemListQuery, rangeInput, runListQuery, scanReport, type DeviceInput } from './schemas';
-import type { DiscoveryItemsTable, DiscoveryRunsTable, ReconciliationKind } from './tables';
+import type { DiscoveryItemsTable, DiscoveryRunsTable, ReconciliationKind } from '../../platform/tables/discovery';
 
 // ---------------------------------------------------------------- allowed ranges
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { DB } from '../../platform/schema';
-import type { DocumentVersionsTable } from './tables';
+import type { DocumentVersionsTable } from '../../platform/tables/documents';
 import type { DocumentAttachment, DocumentCategory, DocumentSummary, DocumentVersion, TargetType } from './schemas';
 
 export function toVersion(r: DocumentVersionsTable): DocumentVersion {

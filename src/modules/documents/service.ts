@@ -7,7 +7,7 @@ import { newId, nowIso } from '../../platform/ids';
 import type { DB } from '../../platform/schema';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import { BlobNotFoundError, type BlobStorage } from '../../platform/storage';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { recordAudit } from '../audit/repo';
 import type { DueItem } from '../reminders/service';
 import * as repo from './repo';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { AppError } from '../../platform/errors';
-import type { AppDeps } from '../../server/http';
+import type { AppDeps } from '../../web/http';
 import { fileTooLarge } from './service';
 
 // Multipart uploads, for the routes of one plugin scope only (the rest of the app keeps refusing multipart).

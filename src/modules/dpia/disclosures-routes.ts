@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { dateFields, dateParts, text, type FormBody } from '../../web/forms';
 import { allSystems } from '../systems/service';
 import {
   disclosureFields, disclosureListQuery, disclosurePatch, REQUEST_OUTCOME_LABELS, REQUEST_OUTCOMES, REQUEST_TYPE_LABELS, REQUEST_TYPES, type Disclosure,

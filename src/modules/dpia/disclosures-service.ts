@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import * as repo from './repo';
 import { foiDeadline, subjectAccessDeadline } from './deadlines';
 import { disclosureInput, disclosureListQuery, disclosurePatch, REQUEST_TYPE_LABELS, today, type Disclosure } from './schemas';

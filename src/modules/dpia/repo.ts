@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../platform/context';
-import type { DpiaRisksTable, DpiaVersionsTable, DisclosureRequestsTable, SignsTable } from './tables';
+import type { DpiaRisksTable, DpiaVersionsTable, DisclosureRequestsTable, SignsTable } from '../../platform/tables/dpia';
 import type { CameraEntry, CurrentCamera, CurrentFeatures, Departure, Features, RiskLevel } from './review';
 import { WHY_NEEDED, type DpiaSections, type Risk, type DpiaVersion } from './schemas';
 

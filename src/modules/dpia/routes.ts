@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { notFound } from '../../platform/errors';
 import { KIND_LABELS as ASSET_KIND_LABELS, STATUS_LABELS as ASSET_STATUS_LABELS } from '../assets/schemas';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { dateFields, dateParts, list, text, yesNo, type FormBody } from '../../server/forms';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { dateFields, dateParts, list, text, yesNo, type FormBody } from '../../web/forms';
 import { objectHistory } from '../audit/service';
 import { allSystems } from '../systems/service';
 import { LIKELIHOODS, RISK_LEVELS, SEVERITIES } from './review';
@@ -90,11 +90,6 @@ export function registerDpiaRoutes(app: FastifyInstance, deps: AppDeps): void {
   registerDpiaPages(app, deps);
   registerSignageRoutes(app, deps);
   registerDisclosureRoutes(app, deps);
-
-  // Changes to a system since its DPIA was signed off are also found when the DPIA is read; this check records
-  // them (and passed review dates) for DPIAs nobody opens.
-  deps.jobs.handle('dpia.review-check', async () => dpias.runReviewCheck(deps.db));
-  deps.jobs.every('dpia.review-check', 10 * 60_000);
 }
 
 function registerDpiaApi(app: FastifyInstance, deps: AppDeps) {

@@ -1,8 +1,8 @@
 import { requirePermission, type OrgContext, type Tx } from '../../platform/context';
 import { AppError, conflict, notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
-import type { DpiaVersionsTable } from './tables';
+import { auditedChange } from '../audit/write';
+import type { DpiaVersionsTable } from '../../platform/tables/dpia';
 import * as repo from './repo';
 import { overallRisk, reviewReasons, type CameraEntry, type Features } from './review';
 import {

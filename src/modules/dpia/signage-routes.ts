@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
-import { dateFields, dateParts, list, text, type FormBody } from '../../server/forms';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { dateFields, dateParts, list, text, type FormBody } from '../../web/forms';
 import { allSites } from '../sites/service';
 import { CONDITION_LABELS, SIGN_CONDITIONS, signInput, signListQuery, signPatch, type Sign } from './schemas';
 import * as signage from './signage-service';

@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import * as repo from './repo';
 import { addDays } from './deadlines';
 import { signInput, signListQuery, signPatch, today, type Sign } from './schemas';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { OrgContext } from '../../platform/context';
-import { apiRoute, orgPage, type AppDeps } from '../../server/http';
+import { apiRoute, orgPage, type AppDeps } from '../../web/http';
 import { EXPORT_FORMATS, EXPORT_KINDS, EXPORT_TITLES, exportQueries, type ExportFormat, type ExportKind } from './schemas';
 import { exportFile } from './service';
 

@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { AppError, notFound, parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import * as repo from './repo';
 import { acceptInput, findingListQuery } from './schemas';
 import type { Severity } from '../../domain/policy';

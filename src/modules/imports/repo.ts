@@ -1,7 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Tx } from '../../platform/context';
 import type { DbKind } from '../../platform/config';
-import type { ImportRunsTable } from './tables';
+import type { ImportRunsTable } from '../../platform/tables/imports';
 import type { ImportField } from './schemas';
 
 // ---- bulk writes ----------------------------------------------------------------------------------------------

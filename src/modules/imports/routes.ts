@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError, parseInput, ValidationError } from '../../platform/errors';
 import { csvStream } from '../../platform/csv';
-import { apiRoute, orgPage, type AppDeps, type PageCtx } from '../../server/http';
-import { text, type FormBody } from '../../server/forms';
+import { apiRoute, orgPage, type AppDeps, type PageCtx } from '../../web/http';
+import { text, type FormBody } from '../../web/forms';
 import { LIMITS } from './read';
 import { FIELD_LABELS, IMPORT_FIELDS, mappingSchema, runListQuery, runOut, uploadFields, type ImportError } from './schemas';
 import * as imports from './service';
@@ -182,7 +182,6 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
 }
 
 export function registerImportsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  deps.jobs.handle('imports.run', (job, controls) => imports.runImportJob(deps.db, deps.dbKind, deps.config.dataDir, job.payload as any, controls.heartbeat));
   // An encapsulated scope, so multipart parsing applies to the import routes only.
   app.register(async (scope) => {
     await registerUploads(scope, deps);

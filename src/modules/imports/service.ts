@@ -12,7 +12,7 @@ import { checkMapping, headingKey, resolveMapping } from './mapping';
 import { cellText, FileError, openSheet } from './read';
 import * as repo from './repo';
 import { IMPORT_FIELDS, type ImportField, type ImportInput, type ImportProgress, type ImportReport } from './schemas';
-import type { ImportRunsTable } from './tables';
+import type { ImportRunsTable } from '../../platform/tables/imports';
 
 export type { ImportReport, ImportInput, ImportProgress } from './schemas';
 export { FileError } from './read';

@@ -5,8 +5,8 @@ import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { AppError } from '../../platform/errors';
-import type { AppDeps } from '../../server/http';
-import { checkCsrf } from '../../server/auth';
+import type { AppDeps } from '../../web/http';
+import { checkCsrf } from '../../web/auth';
 import { mintId } from './ids';
 import { importsDir } from './service';
 

@@ -3,7 +3,7 @@
 
 import { buildRule, builderFor, formatRule, FREQUENCIES, MONTH_NAMES, ORDINAL_WORDS, ORDINALS, WEEKDAY_NAMES, WEEKDAYS, type Frequency, type RuleBuilder, type Weekday } from '../../domain/recurrence';
 import { ValidationError } from '../../platform/errors';
-import { dateFields, dateParts, list, numberOrRaw, text, type FormBody } from '../../server/forms';
+import { dateFields, dateParts, list, numberOrRaw, text, type FormBody } from '../../web/forms';
 import { CHECK_RESULTS, CHECKLIST_ITEMS, CHECKLIST_LABELS, RESULT_LABELS, TARGET_TYPES, VISIT_ASSET_STATUSES, type ChecklistItem, type TargetType } from './schemas';
 import { STATUS_LABELS as ASSET_STATUS_LABELS } from '../assets/schemas';
 

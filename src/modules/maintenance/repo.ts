@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Tx } from '../../platform/context';
-import type { MaintenanceSchedulesTable, MaintenanceVisitsTable } from './tables';
+import type { MaintenanceSchedulesTable, MaintenanceVisitsTable } from '../../platform/tables/maintenance';
 import type { TargetType } from './schemas';
 
 // Tenant-scoped SQL of the maintenance area. Every query names the organisation(s) it reads.

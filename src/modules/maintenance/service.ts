@@ -6,7 +6,7 @@ import { AppError, notFound, parseInput, parsePatch, ValidationError } from '../
 import { newId, newSecret, nowIso, sha256 } from '../../platform/ids';
 import type { DB } from '../../platform/schema';
 import type { BlobStorage } from '../../platform/storage';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { describe as describeAsset, updateAsset } from '../assets/service';
 import { documentExists, documentReviewsDue, uploadDocument } from '../documents/service';
 import type { DueItem } from '../reminders/service';

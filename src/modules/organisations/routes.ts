@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { orgPage, type AppDeps } from '../../server/http';
+import { orgPage, type AppDeps } from '../../web/http';
 import { estateOverview, onboardingTasks, whatNeedsDoing } from './service-overview';
 import { assessOrganisation, lastAssessment, originCounts, siteRisk, staleVerdicts } from '../provenance/service';
-import { barChartSvg } from '../../server/charts';
+import { barChartSvg } from '../../web/charts';
+import { severityCounts } from '../findings/repo';
 import { SEVERITY_TAGS } from '../findings/routes';
 import { SEVERITY_ORDER } from '../../domain/policy';
 

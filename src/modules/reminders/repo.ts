@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/schema';
 import type { Role, Tx } from '../../platform/context';
 import { newId } from '../../platform/ids';
-import type { ReminderDeliveriesTable } from './tables';
+import type { ReminderDeliveriesTable } from '../../platform/tables/reminders';
 
 export async function listOrganisations(db: Kysely<DB>) {
   return db.selectFrom('organisations').select(['id', 'name', 'slug']).orderBy('id').execute();

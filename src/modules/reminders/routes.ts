@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
 import { parseInput } from '../../platform/errors';
-import { apiRoute, orgPage, type AppDeps } from '../../server/http';
-import type { FormBody } from '../../server/forms';
+import { apiRoute, orgPage, type AppDeps } from '../../web/http';
+import type { FormBody } from '../../web/forms';
 import * as repo from './repo';
 import * as reminders from './service';
-import { dueItemsForReminders } from './due';
 
 const STATES = ['pending', 'sending', 'sent', 'failed'] as const;
 const deliveryOut = z.object({
@@ -22,7 +21,6 @@ const toOut = (d: Awaited<ReturnType<typeof repo.listDeliveries>>[number]) => ({
 export const STATE_TAGS: Record<string, string> = { pending: 'govuk-tag--blue', sending: 'govuk-tag--yellow', sent: 'govuk-tag--green', failed: 'govuk-tag--red' };
 
 export function registerRemindersRoutes(app: FastifyInstance, deps: AppDeps): void {
-  reminders.registerReminderJobs({ db: deps.db, jobs: deps.jobs, mailer: deps.mailer, publicUrl: deps.config.publicUrl, dueSource: dueItemsForReminders });
 
   apiRoute(app, deps, 'GET', '/reminders', { summary: 'Reminder e-mails recorded for the organisation, newest first, with delivery state', tag: 'Reminders', query: listQuery, permission: 'admin', response: z.object({ items: z.array(deliveryOut) }) },
     async (req, ctx) => ({ items: (await reminders.listDeliveries(ctx, parseInput(listQuery, req.query))).map(toOut) }));

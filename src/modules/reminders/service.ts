@@ -6,10 +6,10 @@ import type { JobInfo, JobQueue } from '../../platform/jobs';
 import { errorText } from '../../platform/jobs';
 import type { Mailer } from '../../platform/mail';
 import { addDays, isoWeek, londonParts, longDate } from '../../platform/clock';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { notFound, AppError } from '../../platform/errors';
 import * as repo from './repo';
-import type { ReminderDeliveriesTable } from './tables';
+import type { ReminderDeliveriesTable } from '../../platform/tables/reminders';
 
 /**
  * E-mail reminders: "due soon" when a maintenance item enters its lead time, "overdue" once it passes its due

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../../platform/context';
 import { csvStream } from '../../platform/csv';
-import { orgPage, submitForm, type AppDeps } from '../../server/http';
-import { dateFields, dateParts, numberOrRaw, text, type FormBody } from '../../server/forms';
+import { orgPage, submitForm, type AppDeps } from '../../web/http';
+import { dateFields, dateParts, numberOrRaw, text, type FormBody } from '../../web/forms';
 import { KIND_LABELS } from '../assets/schemas';
 import * as reports from './service';
 import { riskReportData, riskReportPdf, riskReportXlsx } from './risk-report';

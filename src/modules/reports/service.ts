@@ -1,7 +1,7 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
 import { parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import { catalogueRuntime } from '../../catalog';
 import { profileInput } from './schemas';
 

@@ -3,7 +3,7 @@ import { AppError, conflict, notFound, parseInput, parsePatch } from '../../plat
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
 import { isUniqueViolation } from '../../platform/sqlutil';
-import { auditedChange } from '../../platform/write';
+import { auditedChange } from '../audit/write';
 import * as repo from './repo';
 import { reevaluateWhere } from '../provenance/service';
 import { siteInput, sitePatch, type Site } from './schemas';

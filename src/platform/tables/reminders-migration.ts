@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /** Reminder e-mails sent (or being sent) and each person's choice of which ones they get. */
 export const up: Up = async (db) => {

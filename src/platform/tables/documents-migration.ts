@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /**
  * Tables of the documents area (0005_documents). A document has numbered versions; each version points at a

@@ -7,8 +7,25 @@ import { requirePermission } from '../platform/context';
 import { AppError } from '../platform/errors';
 import { newSecret, nowIso, sha256 } from '../platform/ids';
 import type { DB } from '../platform/schema';
-import { findOrgBySlug, membership, membershipsOf } from '../modules/organisations/repo';
-import { findLiveSession, findLiveToken } from '../modules/users/repo';
+
+/**
+ * People, sessions, tokens and organisations as the web kit needs them. The kit sits below the modules, so it
+ * cannot import the users and organisations repos; the composition root hands it this port, built by the users
+ * module (src/modules/users/directory.ts).
+ */
+export interface Directory {
+  findLiveSession(idHash: string, now: string): Promise<{
+    user_id: string; email: string; name: string; current_org_id: string | null; csrf_token: string;
+    must_change_password: number; last_seen_at: string;
+  } | undefined>;
+  findLiveToken(tokenHash: string): Promise<{ id: string; name: string; role: string; org_id: string; slug: string; last_used_at: string | null } | undefined>;
+  findOrgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | undefined>;
+  /** The person's role in the organisation, if they belong to it. */
+  membership(userId: string, orgId: string): Promise<{ role: string } | undefined>;
+  /** Every organisation the person belongs to, for the organisation switcher. */
+  membershipsOf(userId: string): Promise<{ orgId: string; slug: string; name: string; role: string }[]>;
+  setCurrentOrg(sessionIdHash: string, orgId: string): Promise<void>;
+}
 
 export const SESSION_COOKIE = 'sl_session';
 export const PRE_AUTH_COOKIE = 'sl_csrf';
@@ -28,12 +45,12 @@ export function cookieOptions(req: FastifyRequest, config: Config, expires?: Dat
 }
 
 /** Resolves the session cookie (if any) to a live, unrevoked session. Touches last_seen_at at most once a minute. */
-export async function loadSession(db: Kysely<DB>, req: FastifyRequest): Promise<SessionInfo | null> {
+export async function loadSession(db: Kysely<DB>, directory: Directory, req: FastifyRequest): Promise<SessionInfo | null> {
   const raw = req.cookies[SESSION_COOKIE];
   if (!raw || raw.length > 200) return null;
   const idHash = sha256(raw);
   const now = nowIso();
-  const s = await findLiveSession(db, idHash, now);
+  const s = await directory.findLiveSession(idHash, now);
   if (!s) return null;
   if (Date.parse(now) - Date.parse(s.last_seen_at) > 60_000) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', idHash).execute();
@@ -75,9 +92,9 @@ export function preAuthToken(req: FastifyRequest, reply: FastifyReply, config: C
 export interface PageOrg { id: string; slug: string; name: string; role: Role }
 
 /** The organisation named in the URL, if the signed-in person belongs to it; otherwise 404 (its existence is not revealed). */
-export async function orgContextForSession(db: Kysely<DB>, session: SessionInfo, slug: string): Promise<{ ctx: OrgContext; org: PageOrg }> {
-  const org = await findOrgBySlug(db, slug);
-  const m = org ? await membership(db, session.userId, org.id) : undefined;
+export async function orgContextForSession(db: Kysely<DB>, directory: Directory, session: SessionInfo, slug: string): Promise<{ ctx: OrgContext; org: PageOrg }> {
+  const org = await directory.findOrgBySlug(slug);
+  const m = org ? await directory.membership(session.userId, org.id) : undefined;
   if (!org || !m) throw new AppError(404, 'not_found', 'Page not found');
   const role = m.role as Role;
   return {
@@ -86,11 +103,11 @@ export async function orgContextForSession(db: Kysely<DB>, session: SessionInfo,
   };
 }
 
-export async function orgContextForToken(db: Kysely<DB>, req: FastifyRequest): Promise<OrgContext> {
+export async function orgContextForToken(db: Kysely<DB>, directory: Directory, req: FastifyRequest): Promise<OrgContext> {
   const header = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S{10,200})$/i.exec(header);
   if (!m) throw new AppError(401, 'unauthenticated', 'Send an API token in the Authorization header: "Authorization: Bearer <token>"');
-  const t = await findLiveToken(db, sha256(m[1]));
+  const t = await directory.findLiveToken(sha256(m[1]));
   if (!t) throw new AppError(401, 'unauthenticated', 'The API token is not valid or has been revoked');
   const now = nowIso();
   if (!t.last_used_at || Date.parse(now) - Date.parse(t.last_used_at) > 60_000) {
@@ -99,5 +116,5 @@ export async function orgContextForToken(db: Kysely<DB>, req: FastifyRequest): P
   return { db, orgId: t.org_id, orgSlug: t.slug, role: t.role as Role, actor: { type: 'token', id: t.id, label: `token ${t.name}` } };
 }
 
-export { membershipsOf, requirePermission };
+export { requirePermission };
 export type { Permission };

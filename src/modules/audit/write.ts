@@ -1,5 +1,5 @@
-import type { OrgContext, Tx } from './context';
-import { recordAudit } from '../modules/audit/repo';
+import type { OrgContext, Tx } from '../../platform/context';
+import { recordAudit } from './repo';
 
 export interface Change<T> {
   result: T;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /**
  * Tables of the dpia area (0008_dpia): DPIAs per system, each a series of versions (a signed-off version is

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 const org = (c: any) => c.notNull().references('organisations.id').onDelete('cascade');
 const req = (c: any) => c.notNull();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
-import { evidenceKindName } from '../modules/provenance/words';
+import { evidenceKindName } from '../domain/evidence-names';
 
 const require = createRequire(import.meta.url);
 export const GOVUK_DIST = path.dirname(path.dirname(require.resolve('govuk-frontend/package.json'))) + '/govuk-frontend/dist';
@@ -10,7 +10,7 @@ const SRC = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 export function createViews(): nunjucks.Environment {
   const env = new nunjucks.Environment(
-    new nunjucks.FileSystemLoader([path.join(SRC, 'server/views'), path.join(SRC, 'modules'), GOVUK_DIST], { noCache: false }),
+    new nunjucks.FileSystemLoader([path.join(SRC, 'web/views'), path.join(SRC, 'modules'), GOVUK_DIST], { noCache: false }),
     { autoescape: true, throwOnUndefined: false },
   );
   env.addFilter('date', (iso: string | null) => (iso ? formatDate(iso) : ''));
@@ -43,6 +43,6 @@ export function buildStylesheet(): string {
   const css = fs.readFileSync(path.join(GOVUK_DIST, 'govuk/govuk-frontend.min.css'), 'utf8')
     .replace(/@font-face\{[^}]*\}/g, '')
     .replace(/"?GDS Transport"?,/g, '');
-  const own = fs.readFileSync(path.join(SRC, 'server/views/sightline.css'), 'utf8');
+  const own = fs.readFileSync(path.join(SRC, 'web/views/sightline.css'), 'utf8');
   return `${css}\n${own}`;
 }

@@ -1,4 +1,4 @@
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /**
  * Tables of the imports area (0004_imports): import runs and saved column mappings, and two columns on assets:

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /**
  * Tables of the compliance area (0007_compliance): self-assessments against the Surveillance Camera Code per system

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Up } from '../../platform/migrations';
+import type { Up } from '../migrations';
 
 /**
  * Tables of the maintenance area (0009_maintenance): recurring schedules, the visits that fulfil them (or are

@@ -1,6 +1,7 @@
 import type { JobQueue } from '../platform/jobs';
 import type { BlobStorage } from '../platform/storage';
 import type { Mailer } from '../platform/mail';
+import type { JobDeps } from '../platform/job-deps';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type nunjucks from 'nunjucks';
@@ -8,17 +9,18 @@ import type { Config, DbKind } from '../platform/config';
 import { can, requirePermission, type OrgContext, type Permission } from '../platform/context';
 import { AppError, ValidationError } from '../platform/errors';
 import type { DB } from '../platform/schema';
-import { checkCsrf, cookieOptions, membershipsOf, orgContextForSession, orgContextForToken, type PageOrg } from './auth';
+import { checkCsrf, cookieOptions, orgContextForSession, orgContextForToken, type Directory, type PageOrg } from './auth';
 import { registerOperation, type OperationDoc } from './openapi';
-import { setCurrentOrg } from '../modules/users/service';
 
-export interface AppDeps {
+export interface AppDeps extends JobDeps {
   db: Kysely<DB>; dbKind: DbKind; config: Config; views: nunjucks.Environment;
   /** Background jobs (imports, scheduled discovery, reminders). */
   jobs: JobQueue;
   /** Uploaded files (documents, photos). */
   storage: BlobStorage;
   mailer: Mailer;
+  /** Sessions, tokens, memberships: the users module's, reached through the kit's own port. */
+  directory: Directory;
 }
 
 export interface PageCtx {
@@ -99,12 +101,12 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
       if (!req.session) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`, 303);
       if (req.session.mustChangePassword) return reply.redirect('/account/password', 303);
       if (method === 'POST') checkCsrf(req);
-      const { ctx, org } = await orgContextForSession(deps.db, req.session, (req.params as any).slug);
+      const { ctx, org } = await orgContextForSession(deps.db, deps.directory, req.session, (req.params as any).slug);
       requirePermission(ctx, permission);
       if (req.session.currentOrgId !== org.id) {
-        await setCurrentOrg(deps.db, req.session.idHash, org.id);
+        await deps.directory.setCurrentOrg(req.session.idHash, org.id);
       }
-      const memberships = await membershipsOf(deps.db, req.session.userId);
+      const memberships = await deps.directory.membershipsOf(req.session.userId);
       const base = `/o/${org.slug}`;
       const p: PageCtx = {
         ctx, org, base,
@@ -126,7 +128,7 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
     method, url: `/api/v1${path}`,
     ...(doc.bodyLimit ? { bodyLimit: doc.bodyLimit } : {}),
     // The token is checked before a byte of the body is read: a large upload with a bad token is refused at once.
-    onRequest: async (req) => { tokenContexts.set(req, await orgContextForToken(deps.db, req)); },
+    onRequest: async (req) => { tokenContexts.set(req, await orgContextForToken(deps.db, deps.directory, req)); },
     handler: async (req, reply) => {
       const ctx = tokenContexts.get(req)!;
       const result = await handler(req, ctx, reply);
