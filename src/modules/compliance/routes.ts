@@ -10,6 +10,7 @@ import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } f
 import { dateFields, dateParts, list, text, type FormBody } from '../../server/forms';
 import { listDocuments } from '../documents/service';
 import { listVisits } from '../maintenance/service';
+import { allSites } from '../sites/service';
 import { evidenceHref, visitLabel } from './evidence';
 import { publicHtml, publicPdf } from './publish';
 import * as repo from './repo';
@@ -155,7 +156,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
   // Scope
   const scopeForm = async (p: PageCtx, s: svc.AssessmentState, values: { siteIds: string[]; assetIds: string[]; purposes: string; review: { day: string; month: string; year: string } }, errors: Record<string, string>, status = 200) => {
     const [sites, assets] = await Promise.all([
-      p.ctx.db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', p.ctx.orgId).orderBy('name_key').execute(),
+      allSites(p.ctx),
       repo.systemAssets(p.ctx.db, p.ctx.orgId, s.system.id),
     ]);
     return p.render('compliance/views/scope.njk', {
@@ -214,7 +215,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
       listDocuments(p.ctx, { limit: 200 }).then((r) => r.items),
       listVisits(p.ctx, { system: s.system.id, limit: 100 }),
       repo.systemAssets(p.ctx.db, p.ctx.orgId, s.system.id),
-      p.ctx.db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', p.ctx.orgId).orderBy('name_key').execute(),
+      allSites(p.ctx),
       repo.systemFindings(p.ctx.db, p.ctx.orgId, s.system.id),
     ]);
     return [
