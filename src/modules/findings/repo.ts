@@ -31,6 +31,10 @@ export async function updateFinding(tx: Tx, id: string, set: Partial<Omit<Findin
   await tx.updateTable('findings').set(set).where('id', '=', id).execute();
 }
 
+export async function unresolvedFindings(tx: Tx, orgId: string) {
+  return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('status', '!=', 'resolved').orderBy('id').execute();
+}
+
 export async function findFinding(tx: Tx, orgId: string, id: string) {
   return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }

@@ -23,6 +23,12 @@ export async function listFindings(ctx: OrgContext, query: unknown) {
   };
 }
 
+/** Every open or accepted finding of the organisation, oldest id first. */
+export async function unresolvedFindings(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.unresolvedFindings(ctx.db, ctx.orgId)).map(repo.toFinding);
+}
+
 export async function getFinding(ctx: OrgContext, id: string) {
   requirePermission(ctx, 'estate:read');
   const row = await repo.findFinding(ctx.db, ctx.orgId, id);

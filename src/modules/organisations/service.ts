@@ -4,8 +4,18 @@ import type { DB } from '../../platform/schema';
 import { conflict, notFound, parseInput } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { recordAudit } from '../audit/repo';
-import { findOrgBySlug, findOrgName, findUserEmail, insertOrg, membership, upsertMembershipRole } from './repo';
+import { countOrgs, findOrgBySlug, findOrgName, findUserEmail, insertOrg, membership, upsertMembershipRole } from './repo';
 import { orgInput } from './schemas';
+
+/** The organisation with this slug, or undefined (the CLI names organisations by slug). */
+export async function organisationBySlug(db: Kysely<DB>, slug: string) {
+  return findOrgBySlug(db, slug);
+}
+
+/** How many organisations there are (the first-run seed makes one only when there is none). */
+export async function organisationCount(db: Kysely<DB>): Promise<number> {
+  return countOrgs(db);
+}
 
 /** The organisation's name as shown on its pages and public documents. */
 export async function organisationName(ctx: OrgContext): Promise<string> {

@@ -48,6 +48,10 @@ export async function assetsWhere(tx: Tx, orgId: string, where: { siteId?: strin
   return q.execute();
 }
 
+export async function countAssetsOf(tx: Tx, orgId: string): Promise<number> {
+  return Number((await tx.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n);
+}
+
 /** One page of the estate in id order, for batch assessment. */
 export async function assetsAfter(tx: Tx, orgId: string, after: string, limit: number) {
   return tx.selectFrom('assets').selectAll().where('org_id', '=', orgId).where('id', '>', after).orderBy('id').limit(limit).execute();

@@ -130,6 +130,12 @@ export async function assessOrganisation(ctx: OrgContext, opts: { batch?: number
   return { ...summary, changes };
 }
 
+/** How many assets an assessment of the whole estate evaluates (removed ones too). */
+export async function estateSize(ctx: OrgContext): Promise<number> {
+  requirePermission(ctx, 'estate:read');
+  return repo.countAssetsOf(ctx.db, ctx.orgId);
+}
+
 export async function lastAssessment(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
   const r = await repo.lastAssessmentRun(ctx.db, ctx.orgId);

@@ -104,3 +104,8 @@ export async function deleteSite(ctx: OrgContext, id: string): Promise<void> {
   });
 }
 
+/** The id of the site with this name (any case, spaces collapsed), or null. */
+export async function siteIdNamed(ctx: OrgContext, name: string): Promise<string | null> {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.findSiteByName(ctx.db, ctx.orgId, name.trim().replace(/\s+/g, ' ')))?.id ?? null;
+}
