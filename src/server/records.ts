@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { OrgContext, Permission } from '../platform/context';
 import type { FormBody } from './forms';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from './http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx, type RouteRequest } from './http';
 
 /**
  * The routes every register record (site, network, system, asset) has in common: the API's create, read,
@@ -26,12 +26,12 @@ export interface RecordRoutes<T extends { id: string }> {
   /** Form fields to the shape the schema expects. */
   fromForm(body: FormBody): Record<string, unknown>;
   /** Values a new record's form starts with. */
-  newValues(req: FastifyRequest): Record<string, unknown>;
+  newValues(req: RouteRequest): Record<string, unknown>;
   /** Draws the add/change form with values (and, after a failed submit, what was typed and the errors). */
   form(p: PageCtx, record: T | null, values: any, body: FormBody | null, errors: Record<string, string>, status: number): Promise<FastifyReply>;
 }
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function registerRecordRoutes<T extends { id: string }>(app: FastifyInstance, deps: AppDeps, r: RecordRoutes<T>) {

@@ -29,10 +29,10 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps) {
     });
 
   orgPage(app, deps, 'GET', '/audit', 'audit:read', async (req, _reply, p) => {
-    const type = text((req.query as any).type) ?? undefined;
+    const type = text(req.query.type) ?? undefined;
     const types = PAGE_TYPES;
     const objectType = type && types.includes(type) ? type : undefined;
-    const page = await organisationTrail(p.ctx, { objectType, before: text((req.query as any).before) ?? undefined });
+    const page = await organisationTrail(p.ctx, { objectType, before: text(req.query.before) ?? undefined });
     return p.render('audit/views/list.njk', { title: 'Audit trail', events: page.events, next: page.next, objectType, types });
   });
 }

@@ -6,7 +6,7 @@ import {
   ACTION_STATUS_LABELS, ACTION_STATUSES, ANSWER_LABELS, CLOSED_ANSWERS, DEFAULT_PUBLISH, EVIDENCE_KIND_LABELS, EVIDENCE_KINDS, PRINCIPLES, PUBLISH_FIELDS,
   RAG_RULE, RATING_LABELS, type PublishSettings,
 } from '../../domain/compliance';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../server/http';
 import { dateFields, dateParts, list, text, type FormBody } from '../../server/forms';
 import { listDocuments } from '../documents/service';
 import { listVisits } from '../maintenance/service';
@@ -57,7 +57,7 @@ const publicViewOut = z.object({
 const TAG = 'Self-assessment';
 const RAG_TAGS: Record<string, string> = { red: 'govuk-tag--red', amber: 'govuk-tag--yellow', green: 'govuk-tag--green', na: 'govuk-tag--grey' };
 const WRITE = 'manager or admin';
-const sid = (req: FastifyRequest) => (req.params as { id: string }).id;
+const sid = (req: RouteRequest<'/:id'>) => req.params.id;
 const param = (req: FastifyRequest, name: string) => String((req.params as Record<string, string>)[name] ?? '');
 
 export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): void {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../server/http';
 import { dateFields, dateParts, text, type FormBody } from '../../server/forms';
 import { allSystems } from '../systems/service';
 import {
@@ -17,7 +17,7 @@ const disclosureOut = z.object({
   overdue: z.boolean().describe('Open and past its deadline'), closedLate: z.boolean(), createdAt: z.string(), updatedAt: z.string(),
 });
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 
 function fromForm(body: FormBody) {
   return {
@@ -66,7 +66,7 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
     }, status);
   };
   orgPage(app, deps, 'GET', `${P}/new`, 'estate:write', async (req, _reply, p) =>
-    form(p, null, { systemId: text((req.query as any)?.system), outcome: 'open' }, null, {}));
+    form(p, null, { systemId: text(req.query.system), outcome: 'open' }, null, {}));
   orgPage(app, deps, 'POST', P, 'estate:write', async (req, _reply, p) => {
     const body = req.body as FormBody;
     const input = fromForm(body);

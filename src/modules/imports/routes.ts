@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError, parseInput, ValidationError } from '../../platform/errors';
 import { csvStream } from '../../platform/csv';
-import { apiRoute, orgPage, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, orgPage, type AppDeps, type PageCtx, type RouteRequest } from '../../server/http';
 import { text, type FormBody } from '../../server/forms';
 import { LIMITS } from './read';
 import { FIELD_LABELS, IMPORT_FIELDS, mappingSchema, runListQuery, runOut, uploadFields, type ImportError } from './schemas';
@@ -11,7 +11,7 @@ import * as imports from './service';
 import { keepUpload, registerUploads, uploadOf } from './upload';
 
 const TAG = 'Imports';
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const fieldItems = (selected: string) => IMPORT_FIELDS.map((f) => ({ value: f, text: FIELD_LABELS[f], selected: f === selected }));
 /** Form field names for mapping selects: the heading's position, since headings can hold any character. */
 const mapName = (i: number) => `map-${i}`;
@@ -91,9 +91,9 @@ async function renderMapping(p: PageCtx, deps: AppDeps, run: imports.RunView, op
   }, opts.status ?? 200);
 }
 
-async function renderRun(p: PageCtx, req: FastifyRequest, reply: FastifyReply, run: imports.RunView, opts: { errors?: Record<string, string>; status?: number } = {}) {
+async function renderRun(p: PageCtx, req: RouteRequest, reply: FastifyReply, run: imports.RunView, opts: { errors?: Record<string, string>; status?: number } = {}) {
   const busy = imports.isBusy(run);
-  const auto = (req.query as any)?.auto !== '0';
+  const auto = req.query.auto !== '0';
   // While a job works the page reloads itself (no JavaScript needed); people can switch that off (WCAG 2.2.1).
   // The HTTP Refresh header does what <meta http-equiv="refresh"> does.
   if (busy && auto) reply.header('refresh', '3');

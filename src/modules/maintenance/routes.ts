@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can, type Role } from '../../platform/context';
 import { AppError, parseInput } from '../../platform/errors';
-import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type PageCtx } from '../../server/http';
+import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../server/http';
 import { dateFields, text, type FormBody } from '../../server/forms';
 import { objectHistory } from '../audit/service';
 import { allSites } from '../sites/service';
@@ -42,7 +42,7 @@ const dueOut = z.object({
 });
 const toDueOut = (i: svc.DueOccurrence) => ({ key: i.key, scheduleId: i.scheduleId, title: i.title, dueDate: i.dueDate, status: i.status, missed: i.missed, leadDays: i.leadDays, where: i.where, assigneeUserId: i.assigneeUserId, assigneeEmail: i.assigneeEmail, path: i.path });
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const queryOf = (req: FastifyRequest) => Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
 
 export const STATUS_TAGS: Record<string, string> = { overdue: 'govuk-tag--red', due: 'govuk-tag--yellow', upcoming: 'govuk-tag--blue', done: 'govuk-tag--green', planned: 'govuk-tag--grey' };
@@ -81,8 +81,8 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
     async (req, ctx) => svc.updateVisit(ctx, idOf(req), jsonBody(req)));
 
   // ---- calendar feeds: the token is the credential, so no session and no org in the URL ----
-  app.get('/calendar/:file', async (req, reply) => {
-    const file = (req.params as { file: string }).file;
+  app.get<{ Params: { file: string } }>('/calendar/:file', async (req, reply) => {
+    const file = req.params.file;
     const token = file.endsWith('.ics') ? file.slice(0, -4) : '';
     const feed = token ? await svc.feedItems(deps.db, token) : null;
     if (!feed) throw new AppError(404, 'not_found', 'This calendar feed does not exist or has been revoked.');

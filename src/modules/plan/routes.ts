@@ -30,7 +30,7 @@ export function registerPlanRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => { await plan.setUnitCosts(ctx, jsonBody(req)); return plan.unitCosts(ctx); });
 
   orgPage(app, deps, 'GET', '/plan', 'estate:read', async (req, _reply, p) => {
-    const budgetText = text((req.query as any).budget);
+    const budgetText = text(req.query.budget);
     let result;
     let errors: Record<string, string> = {};
     try {
