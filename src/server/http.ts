@@ -132,6 +132,7 @@ export function apiRoute<P extends string>(app: FastifyInstance, deps: AppDeps, 
     ...(doc.bodyLimit ? { bodyLimit: doc.bodyLimit } : {}),
     handler: async (req, reply) => {
       const ctx = await orgContextForToken(deps.db, req);
+      if (doc.permission) requirePermission(ctx, doc.permission);
       const result = await handler(req as RouteRequest<P>, ctx, reply);
       if (reply.sent || result === reply) return reply;
       if (result === undefined) return reply.code(204).send();

@@ -149,7 +149,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Asset>(app, deps, {
     path: 'assets', noun: 'asset', tag: 'Assets', writePermission: 'assets:write',
-    api: { out: assetOut, fields: assetFields, patch: assetPatch, writeRoles: 'engineer, manager or admin', deleteNote: '' },
+    api: { out: assetOut, fields: assetFields, patch: assetPatch, writePermission: 'assets:write', deleteNote: '' },
     service: { get: assets.getAsset, create: assets.createAsset, update: assets.updateAsset, remove: assets.deleteAsset },
     name: assets.describe,
     fromForm: assetFromForm,

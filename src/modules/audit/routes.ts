@@ -21,7 +21,7 @@ const eventOut = z.object({
 });
 
 export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps) {
-  apiRoute(app, deps, 'GET', '/audit', { summary: 'Read the organisation’s audit trail, newest first', tag: 'Audit', query, permission: 'admin', response: z.object({ events: z.array(eventOut), next: z.string().nullable() }) },
+  apiRoute(app, deps, 'GET', '/audit', { summary: 'Read the organisation’s audit trail, newest first', tag: 'Audit', query, permission: 'audit:read', response: z.object({ events: z.array(eventOut), next: z.string().nullable() }) },
     async (req, ctx) => {
       const q = parseInput(query, req.query);
       const page = q.objectId && q.objectType ? await objectTrail(ctx, q.objectType, q.objectId, q.before) : await organisationTrail(ctx, { objectType: q.objectType, before: q.before });

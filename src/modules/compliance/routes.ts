@@ -56,7 +56,7 @@ const publicViewOut = z.object({
 
 const TAG = 'Self-assessment';
 const RAG_TAGS: Record<string, string> = { red: 'govuk-tag--red', amber: 'govuk-tag--yellow', green: 'govuk-tag--green', na: 'govuk-tag--grey' };
-const WRITE = 'manager or admin';
+const WRITE = 'estate:write' as const;
 const sid = (req: RouteRequest<'/:id'>) => req.params.id;
 const param = (req: FastifyRequest, name: string) => String((req.params as Record<string, string>)[name] ?? '');
 

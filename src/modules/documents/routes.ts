@@ -70,7 +70,7 @@ const uploadDescription = 'Send multipart/form-data: `file` (the file; its type 
 
 function registerApi(scope: FastifyInstance, deps: AppDeps) {
   const max = deps.config.storage.maxUploadBytes;
-  const write = 'engineer, manager or admin';
+  const write = 'assets:write' as const;
   apiRoute(scope, deps, 'GET', '/documents', { summary: 'List documents, newest first', tag: TAG, query: documentListQuery, response: z.object({ items: z.array(documentSummaryOut), next: z.string().nullable() }) },
     async (req, ctx) => docs.listDocuments(ctx, req.query));
   apiRoute(scope, deps, 'POST', '/documents', { summary: 'Upload a document (multipart/form-data)', description: uploadDescription, tag: TAG, status: 201, response: documentOut, permission: write },
@@ -84,7 +84,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => docs.getDocument(ctx, idOf(req)));
   apiRoute(scope, deps, 'PATCH', '/documents/:id', { summary: 'Change a document’s title, category, tags or review date (only the fields sent)', tag: TAG, body: documentPatch, response: documentOut, permission: write },
     async (req, ctx) => docs.updateDocument(ctx, idOf(req), jsonBody(req)));
-  apiRoute(scope, deps, 'DELETE', '/documents/:id', { summary: 'Delete a document and all its versions', tag: TAG, permission: 'manager or admin' },
+  apiRoute(scope, deps, 'DELETE', '/documents/:id', { summary: 'Delete a document and all its versions', tag: TAG, permission: 'estate:delete' },
     async (req, ctx) => { await docs.deleteDocument(ctx, deps.storage, idOf(req)); });
   apiRoute(scope, deps, 'POST', '/documents/:id/versions', { summary: 'Upload a new version (multipart/form-data, field `file`); earlier versions stay downloadable', tag: TAG, status: 201, response: documentOut, permission: write },
     async (req, ctx) => {

@@ -28,7 +28,7 @@ function fromForm(body: FormBody) {
 
 export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
   const tag = 'Disclosure log';
-  const write = 'manager or admin';
+  const write = 'estate:write' as const;
   apiRoute(app, deps, 'GET', '/disclosures', { summary: 'List the subject access and disclosure log, newest first', tag, query: disclosureListQuery, response: z.object({ items: z.array(disclosureOut), next: z.string().nullable() }) },
     async (req, ctx) => log.listDisclosures(ctx, req.query));
   apiRoute(app, deps, 'POST', '/disclosures', { summary: 'Log a request for images; the statutory deadline is computed', tag, status: 201, body: disclosureFields, response: disclosureOut, permission: write },
@@ -36,7 +36,7 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/disclosures/:id', { summary: 'Get a logged request', tag, response: disclosureOut }, async (req, ctx) => log.getDisclosure(ctx, idOf(req)));
   apiRoute(app, deps, 'PATCH', '/disclosures/:id', { summary: 'Change a logged request (only the fields sent), e.g. record its outcome', tag, body: disclosurePatch, response: disclosureOut, permission: write },
     async (req, ctx) => log.updateDisclosure(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/disclosures/:id', { summary: 'Delete a logged request', tag, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', '/disclosures/:id', { summary: 'Delete a logged request', tag, permission: 'estate:delete' },
     async (req, ctx) => { await log.deleteDisclosure(ctx, idOf(req)); });
 
   const P = '/compliance/disclosures';

@@ -28,7 +28,7 @@ function signFromForm(body: FormBody) {
 
 export function registerSignageRoutes(app: FastifyInstance, deps: AppDeps) {
   const tag = 'Signage';
-  const write = 'manager or admin';
+  const write = 'estate:write' as const;
   apiRoute(app, deps, 'GET', '/signs', { summary: 'List the signage register', tag, query: signListQuery, response: z.object({ items: z.array(signOut), next: z.string().nullable() }) },
     async (req, ctx) => signage.listSigns(ctx, req.query));
   apiRoute(app, deps, 'POST', '/signs', { summary: 'Record a sign at a site', tag, status: 201, body: signInput, response: signOut, permission: write },
@@ -36,7 +36,7 @@ export function registerSignageRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/signs/:id', { summary: 'Get a sign', tag, response: signOut }, async (req, ctx) => signage.getSign(ctx, idOf(req)));
   apiRoute(app, deps, 'PATCH', '/signs/:id', { summary: 'Change a sign (only the fields sent), e.g. after checking it', tag, body: signPatch, response: signOut, permission: write },
     async (req, ctx) => signage.updateSign(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/signs/:id', { summary: 'Delete a sign', tag, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', '/signs/:id', { summary: 'Delete a sign', tag, permission: 'estate:delete' },
     async (req, ctx) => { await signage.deleteSign(ctx, idOf(req)); });
 
   const P = '/compliance/signage';

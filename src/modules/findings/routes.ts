@@ -30,9 +30,9 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => findings.listFindings(ctx, req.query));
   apiRoute(app, deps, 'GET', '/findings/:id', { summary: 'Get a finding', tag: 'Findings', response: findingOut },
     async (req, ctx) => findings.getFinding(ctx, req.params.id));
-  apiRoute(app, deps, 'POST', '/findings/:id/accept', { summary: 'Accept the risk, with a reason and a review date', tag: 'Findings', body: acceptInput, response: findingOut, permission: 'manager or admin' },
+  apiRoute(app, deps, 'POST', '/findings/:id/accept', { summary: 'Accept the risk, with a reason and a review date', tag: 'Findings', body: acceptInput, response: findingOut, permission: 'estate:write' },
     async (req, ctx) => findings.acceptFinding(ctx, req.params.id, jsonBody(req)));
-  apiRoute(app, deps, 'POST', '/findings/:id/reopen', { summary: 'Withdraw an accepted risk', tag: 'Findings', response: findingOut, permission: 'manager or admin' },
+  apiRoute(app, deps, 'POST', '/findings/:id/reopen', { summary: 'Withdraw an accepted risk', tag: 'Findings', response: findingOut, permission: 'estate:write' },
     async (req, ctx) => findings.reopenFinding(ctx, req.params.id));
 
   orgPage(app, deps, 'GET', '/findings', 'estate:read', async (req, _reply, p) => {

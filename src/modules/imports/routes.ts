@@ -35,7 +35,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
   apiRoute(scope, deps, 'GET', '/imports', { summary: 'List spreadsheet imports, newest first', tag: TAG, query: runListQuery, response: listOut },
     async (req, ctx) => imports.listRuns(ctx, parseInput(runListQuery, req.query).before));
   apiRoute(scope, deps, 'POST', '/imports', {
-    summary: 'Import a spreadsheet (multipart/form-data), as a background job', tag: TAG, status: 202, permission: 'engineer, manager or admin',
+    summary: 'Import a spreadsheet (multipart/form-data), as a background job', tag: TAG, status: 202, permission: 'assets:write',
     description: 'Send `file` (CSV or XLSX) and optionally `mapping` (JSON object of heading → field: '
       + `${IMPORT_FIELDS.join(', ')}), \`sheet\`, \`createSites\` (true to create sites the file names; manager or admin), \`dryRun\` (true to check and report without writing). `
       + 'Answers 202 with the import; GET /imports/{id} until `state` is done, failed (row errors or a bad file) or, for a dry run, previewed; `report` (or `preview`) then says what happened, row errors included.',

@@ -67,7 +67,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Network>(app, deps, {
     path: 'networks', noun: 'network', tag: 'Networks', writePermission: 'estate:write',
-    api: { out: networkOut, fields: networkFields, patch: networkPatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are on it)' },
+    api: { out: networkOut, fields: networkFields, patch: networkPatch, writePermission: 'estate:write', deleteNote: ' (refused while assets are on it)' },
     service: { get: networks.getNetwork, create: networks.createNetwork, update: networks.updateNetwork, remove: networks.deleteNetwork },
     name: (n) => n.name,
     fromForm: networkFromForm,

@@ -24,9 +24,9 @@ export const STATE_TAGS: Record<string, string> = { pending: 'govuk-tag--blue', 
 export function registerRemindersRoutes(app: FastifyInstance, deps: AppDeps): void {
   reminders.registerReminderJobs({ db: deps.db, jobs: deps.jobs, mailer: deps.mailer, publicUrl: deps.config.publicUrl, dueSource: dueItemsForReminders });
 
-  apiRoute(app, deps, 'GET', '/reminders', { summary: 'Reminder e-mails recorded for the organisation, newest first, with delivery state', tag: 'Reminders', query: listQuery, permission: 'admin', response: z.object({ items: z.array(deliveryOut) }) },
+  apiRoute(app, deps, 'GET', '/reminders', { summary: 'Reminder e-mails recorded for the organisation, newest first, with delivery state', tag: 'Reminders', query: listQuery, permission: 'org:admin', response: z.object({ items: z.array(deliveryOut) }) },
     async (req, ctx) => ({ items: (await reminders.listDeliveries(ctx, parseInput(listQuery, req.query))).map(toOut) }));
-  apiRoute(app, deps, 'POST', '/reminders/:id/retry', { summary: 'Send a failed or interrupted reminder again', tag: 'Reminders', permission: 'admin', response: z.object({ ok: z.boolean() }) },
+  apiRoute(app, deps, 'POST', '/reminders/:id/retry', { summary: 'Send a failed or interrupted reminder again', tag: 'Reminders', permission: 'org:admin', response: z.object({ ok: z.boolean() }) },
     async (req, ctx) => { await reminders.retryDelivery(ctx, deps.jobs, req.params.id); return { ok: true }; });
 
   orgPage(app, deps, 'GET', '/reminders', 'estate:read', async (_req, _reply, p) => {

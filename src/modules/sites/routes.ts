@@ -43,7 +43,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Site>(app, deps, {
     path: 'sites', noun: 'site', tag: 'Sites', writePermission: 'estate:write',
-    api: { out: siteOut, fields: siteFields, patch: sitePatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are at it)' },
+    api: { out: siteOut, fields: siteFields, patch: sitePatch, writePermission: 'estate:write', deleteNote: ' (refused while assets are at it)' },
     service: { get: sites.getSite, create: sites.createSite, update: sites.updateSite, remove: sites.deleteSite },
     name: (s) => s.name,
     fromForm: siteFromForm,

@@ -49,7 +49,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<System>(app, deps, {
     path: 'systems', noun: 'system', tag: 'Systems', writePermission: 'estate:write',
-    api: { out: systemOut, fields: systemFields, patch: systemPatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets belong to it)' },
+    api: { out: systemOut, fields: systemFields, patch: systemPatch, writePermission: 'estate:write', deleteNote: ' (refused while assets belong to it)' },
     service: { get: systems.getSystem, create: systems.createSystem, update: systems.updateSystem, remove: systems.deleteSystem },
     name: (s) => s.name,
     fromForm: systemFromForm,
