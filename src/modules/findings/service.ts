@@ -23,6 +23,12 @@ export async function listFindings(ctx: OrgContext, query: unknown) {
   };
 }
 
+/** Unresolved findings counted by severity, for the overview. */
+export async function findingSeverityCounts(ctx: OrgContext) {
+  requirePermission(ctx, 'estate:read');
+  return repo.severityCounts(ctx.db, ctx.orgId);
+}
+
 /** Every open or accepted finding of the organisation, oldest id first. */
 export async function unresolvedFindings(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');

@@ -5,7 +5,7 @@ import { orgPage, type AppDeps } from '../../server/http';
 import { estateOverview } from './service-overview';
 import { assessOrganisation, lastAssessment, originCounts, siteRisk, staleVerdicts } from '../provenance/service';
 import { barChartSvg } from '../../server/charts';
-import { severityCounts } from '../findings/repo';
+import { findingSeverityCounts } from '../findings/service';
 import { SEVERITY_TAGS } from '../findings/routes';
 import { SEVERITY_ORDER } from '../../domain/policy';
 import { overdueActionCount } from '../compliance/service';
@@ -22,7 +22,7 @@ export function registerOverviewRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '', 'estate:read', async (_req, _reply, p) => {
-    const [overview, origins, findings, last, stale, sites, overdueActions] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), severityCounts(p.ctx.db, p.ctx.orgId), lastAssessment(p.ctx), staleVerdicts(p.ctx), siteRisk(p.ctx), overdueActionCount(p.ctx)]);
+    const [overview, origins, findings, last, stale, sites, overdueActions] = await Promise.all([estateOverview(p.ctx), originCounts(p.ctx), findingSeverityCounts(p.ctx), lastAssessment(p.ctx), staleVerdicts(p.ctx), siteRisk(p.ctx), overdueActionCount(p.ctx)]);
     const open = (sev: string) => findings.filter((f) => f.severity === sev && f.status !== 'resolved').reduce((n, f) => n + f.n, 0);
     return p.render('organisations/views/overview.njk', {
       title: p.org.name, overview, origins, sites, overdueActions, canAudit: can(p.ctx.role, 'audit:read'), tags: SEVERITY_TAGS, last, stale,

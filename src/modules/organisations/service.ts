@@ -4,7 +4,7 @@ import type { DB } from '../../platform/schema';
 import { conflict, notFound, parseInput } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { recordAudit } from '../audit/repo';
-import { countOrgs, findOrgBySlug, findOrgName, findUserEmail, insertOrg, membership, upsertMembershipRole } from './repo';
+import { countOrgs, findOrgBySlug, membershipsOf, findOrgName, findUserEmail, insertOrg, membership, upsertMembershipRole } from './repo';
 import { orgInput } from './schemas';
 
 /** The organisation with this slug, or undefined (the CLI names organisations by slug). */
@@ -15,6 +15,11 @@ export async function organisationBySlug(db: Kysely<DB>, slug: string) {
 /** How many organisations there are (the first-run seed makes one only when there is none). */
 export async function organisationCount(db: Kysely<DB>): Promise<number> {
   return countOrgs(db);
+}
+
+/** The organisations a person belongs to, with their role in each, by name. */
+export async function organisationsOf(db: Kysely<DB>, userId: string) {
+  return membershipsOf(db, userId);
 }
 
 /** The organisation's name as shown on its pages and public documents. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors';
 import { checkCsrf, cookieOptions, PRE_AUTH_COOKIE, preAuthToken, SESSION_COOKIE } from '../../server/auth';
 import { renderPage, setFlash, type AppDeps } from '../../server/http';
-import { membershipsOf } from '../organisations/repo';
+import { organisationsOf as membershipsOf } from '../organisations/service';
 import { sessionsOf } from './repo';
 import * as users from './service';
 
