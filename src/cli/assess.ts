@@ -11,8 +11,8 @@ export function registerAssessCommand(program: Command, fail: (e: unknown) => ne
     .requiredOption('--org <slug>', 'organisation slug').option('--json', 'print the summary and findings as JSON')
     .action(async (o: { org: string; json?: boolean }) => {
       // Loaded on use, not at start-up: every other command would pay for the database and services.
-      const [{ migrate, openDatabase }, { findOrgBySlug }, { assessOrganisation }] = await Promise.all([
-        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/provenance/service'),
+      const [{ migrate, openDatabase }, { organisationBySlug: findOrgBySlug }, { assessOrganisation, estateSize }, { unresolvedFindings }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/service'), import('../modules/provenance/service'), import('../modules/findings/service'),
       ]);
       const database = openDatabase(loadConfig());
       try {
@@ -20,7 +20,7 @@ export function registerAssessCommand(program: Command, fail: (e: unknown) => ne
         const org = await findOrgBySlug(database.db, o.org);
         if (!org) throw notFound(`Organisation "${o.org}"`);
         const ctx: OrgContext = { db: database.db, orgId: org.id, orgSlug: org.slug, role: 'admin', actor: { type: 'cli', id: null, label: `cli ${os.userInfo().username}@${os.hostname()} (assess)` } };
-        const total = Number((await database.db.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow()).n);
+        const total = await estateSize(ctx);
         const tty = process.stderr.isTTY;
         const started = Date.now();
         const summary = await assessOrganisation(ctx, {
@@ -31,14 +31,10 @@ export function registerAssessCommand(program: Command, fail: (e: unknown) => ne
         });
         if (tty) process.stderr.write('\n');
         if (o.json) {
-          const rows = await database.db.selectFrom('findings').select(['asset_id', 'rule', 'rule_version', 'params_json', 'severity', 'status'])
-            .where('org_id', '=', org.id).where('status', '!=', 'resolved').orderBy('id').execute();
+          const rows = await unresolvedFindings(ctx);
           process.stdout.write(JSON.stringify({
             summary: { assets: summary.assets, nilSubject: summary.nilSubject, unknown: summary.unknown, bySeverity: summary.bySeverity, catalogueVersion: summary.catalogueVersion },
-            findings: rows.map((r) => {
-              const words = renderFinding(r.rule, Number(r.rule_version), JSON.parse(r.params_json));
-              return { assetId: r.asset_id, rule: r.rule, severity: r.severity, status: r.status, action: words.action, citation: words.citation };
-            }),
+            findings: rows.map((r) => ({ assetId: r.assetId, rule: r.rule, severity: r.severity, status: r.status, action: r.action, citation: r.citation })),
             changes: summary.changes,
           }, null, 2) + '\n');
         } else {

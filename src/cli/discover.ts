@@ -41,13 +41,13 @@ async function credentialSource(o: DiscoverOptions): Promise<{ credentialsFor: (
     throw new UsageError(`--credentials ${o.credentials}: set SIGHTLINE_DEVICE_USER and SIGHTLINE_DEVICE_PASSWORD, or add --org SLUG to use this server's credential store`);
   }
   // On the server itself: the organisation's store, which refuses addresses outside the credential's ranges.
-  const [{ loadConfig }, { openDatabase, migrate }, { CredentialStore }] = await Promise.all([
-    import('../platform/config'), import('../platform/db'), import('../modules/discovery/secrets'),
+  const [{ loadConfig }, { openDatabase, migrate }, { CredentialStore }, { organisationBySlug }] = await Promise.all([
+    import('../platform/config'), import('../platform/db'), import('../modules/discovery/secrets'), import('../modules/organisations/service'),
   ]);
   const config = loadConfig();
   const database = openDatabase(config);
   await migrate(database);
-  const org = await database.db.selectFrom('organisations').select('id').where('slug', '=', o.org).executeTakeFirst();
+  const org = await organisationBySlug(database.db, o.org);
   if (!org) { await database.close(); throw new UsageError(`--org: no organisation "${o.org}"`); }
   const store = new CredentialStore(config);
   const name = o.credentials;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../platform/config';
 import type { OrgContext } from '../platform/context';
-import { notFound, ValidationError } from '../platform/errors';
+import { AppError, notFound, ValidationError } from '../platform/errors';
 import { UUID_RE } from '../platform/ids';
 // The exports' schemas only: their writers load ExcelJS, which the help and every other command need not pay for.
 import { EXPORT_FORMATS, EXPORT_KINDS, type ExportFormat, type ExportKind } from '../modules/exports/schemas';
@@ -18,11 +18,14 @@ interface ExportOptions {
 
 /** Resolves a site, network or system given by name (case-insensitive) or id to its id in this organisation. */
 async function idByName(ctx: OrgContext, table: 'sites' | 'networks' | 'systems', given: string, option: string): Promise<string> {
-  const row = UUID_RE.test(given)
-    ? await ctx.db.selectFrom(table).select('id').where('org_id', '=', ctx.orgId).where('id', '=', given).executeTakeFirst()
-    : await ctx.db.selectFrom(table).select('id').where('org_id', '=', ctx.orgId).where('name_key', '=', given.trim().replace(/\s+/g, ' ').toLowerCase()).executeTakeFirst();
-  if (!row) throw new ValidationError({ [option]: `No ${table.slice(0, -1)} called "${given}" in ${ctx.orgSlug}` });
-  return row.id;
+  const [sites, networks, systems] = await Promise.all([import('../modules/sites/service'), import('../modules/networks/service'), import('../modules/systems/service')]);
+  const byId = { sites: sites.getSite, networks: networks.getNetwork, systems: systems.getSystem }[table];
+  const byName = { sites: sites.siteIdNamed, networks: networks.networkIdNamed, systems: systems.systemIdNamed }[table];
+  const id = UUID_RE.test(given)
+    ? await byId(ctx, given).then((r) => r.id, (e) => { if (e instanceof AppError && e.status === 404) return null; throw e; })
+    : await byName(ctx, given);
+  if (!id) throw new ValidationError({ [option]: `No ${table.slice(0, -1)} called "${given}" in ${ctx.orgSlug}` });
+  return id;
 }
 
 /** The filters the CLI options name, in the shape of the export's query (the service validates them). */
@@ -54,8 +57,8 @@ export function registerExportCommand(program: Command, fail: (e: unknown) => ne
     .option('--q <text>', 'assets whose text contains this').option('--severity <severity>', 'findings of this severity')
     .option('--rule <rule>', 'findings of this rule').option('--budget <pounds>', 'plan: mark which replacements this budget covers')
     .action(async (o: ExportOptions) => {
-      const [{ migrate, openDatabase }, { findOrgBySlug }, { exportFile }] = await Promise.all([
-        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/exports/service'),
+      const [{ migrate, openDatabase }, { organisationBySlug: findOrgBySlug }, { exportFile }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/service'), import('../modules/exports/service'),
       ]);
       const database = openDatabase(loadConfig());
       const tmp = o.out ? path.join(path.dirname(path.resolve(o.out)), `.${path.basename(o.out)}.${process.pid}.part`) : null;

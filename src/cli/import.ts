@@ -72,8 +72,8 @@ export function registerImportCommand(program: Command, fail: (e: unknown) => ne
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: ImportOptions) => {
       // Loaded on use, not at start-up: the importer brings the database, services and ExcelJS.
-      const [{ migrate, openDatabase }, { findOrgBySlug }, { importSpreadsheet, parseMappingFile }] = await Promise.all([
-        import('../platform/db'), import('../modules/organisations/repo'), import('../modules/imports/service'),
+      const [{ migrate, openDatabase }, { organisationBySlug: findOrgBySlug }, { importSpreadsheet, parseMappingFile }] = await Promise.all([
+        import('../platform/db'), import('../modules/organisations/service'), import('../modules/imports/service'),
       ]);
       const database = openDatabase(loadConfig());
       const progress = progressPrinter();

@@ -56,7 +56,7 @@ export function registerJobsCommand(program: Command, fail: (e: unknown) => neve
         const worker = createWorker(database, config);
         let orgId: string | undefined;
         if (o.org) {
-          const { findOrgBySlug } = await import('../modules/organisations/repo');
+          const { organisationBySlug: findOrgBySlug } = await import('../modules/organisations/service');
           const org = await findOrgBySlug(database.db, o.org);
           if (!org) throw notFound(`Organisation "${o.org}"`);
           orgId = org.id;

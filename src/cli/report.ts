@@ -58,7 +58,7 @@ export function registerReportCommand(program: Command, fail: (e: unknown) => ne
         if (!kind) throw new ValidationError({ kind: `Unknown kind "${o.kind}"; choose ${Object.keys(KINDS).join(' or ')}` });
         if (!kind.formats.includes(o.format)) throw new ValidationError({ format: `${o.kind} comes as ${kind.formats.join(' or ')}` });
       } catch (e) { fail(e); }
-      const [{ migrate, openDatabase }, { findOrgBySlug }] = await Promise.all([import('../platform/db'), import('../modules/organisations/repo')]);
+      const [{ migrate, openDatabase }, { organisationBySlug: findOrgBySlug }] = await Promise.all([import('../platform/db'), import('../modules/organisations/service')]);
       const database = openDatabase(loadConfig());
       try {
         await migrate(database);

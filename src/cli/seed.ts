@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../platform/config';
 import type { DB } from '../platform/schema';
 import type { Actor, OrgContext } from '../platform/context';
-import { countOrgs } from '../modules/organisations/repo';
+import { organisationCount as countOrgs } from '../modules/organisations/service';
 import { createOrganisation, grantMembership } from '../modules/organisations/service';
 import { createUser } from '../modules/users/service';
 import { generateOneTimePassword } from './password';

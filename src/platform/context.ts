@@ -33,6 +33,12 @@ const grants: Record<Role, Permission[]> = {
   admin: ['estate:read', 'assets:write', 'estate:write', 'estate:delete', 'audit:read', 'org:admin'],
 };
 
+/** The roles that hold a permission, in order of rank ("engineer, manager or admin"), as the API docs state it. */
+export function rolesWith(permission: Permission): string {
+  const roles = (Object.keys(grants) as Role[]).filter((r) => grants[r].includes(permission));
+  return roles.length > 1 ? `${roles.slice(0, -1).join(', ')} or ${roles[roles.length - 1]}` : roles.join('');
+}
+
 export function can(role: Role, permission: Permission): boolean {
   return grants[role].includes(permission);
 }

@@ -31,6 +31,18 @@ export interface PageCtx {
   redirect(path: string, flash?: string): FastifyReply;
 }
 
+/** The `:name` segments of a route path ("/sites/:id/edit" -> "id"). */
+type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer R}` ? N | ParamNames<R> : P extends `${string}:${infer N}` ? N : never;
+/** Path parameters typed from the path a route registers; a path built at run time gets a string map. */
+export type PathParams<P extends string> = string extends P ? Record<string, string> : { [K in ParamNames<P>]: string };
+/**
+ * The request a route handler receives: params typed from its path, query values and the form or JSON body
+ * as parsed (untrusted: still read through forms.ts or a zod schema).
+ */
+export type RouteRequest<P extends string = string> = FastifyRequest<{
+  Params: PathParams<P>; Querystring: Record<string, unknown>; Body: Record<string, unknown> | undefined;
+}>;
+
 const FLASH_COOKIE = 'sl_flash';
 type Method = 'GET' | 'POST';
 
@@ -92,8 +104,8 @@ const pageRoutes: { method: Method; path: string }[] = [];
 export const listOrgPages = () => pageRoutes.slice();
 
 /** Registers a page inside an organisation (`/o/:slug/...`): signed-in members only, CSRF-checked when it changes things. */
-export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, path: string, permission: Permission,
-  handler: (req: FastifyRequest, reply: FastifyReply, p: PageCtx) => Promise<unknown>) {
+export function orgPage<P extends string>(app: FastifyInstance, deps: AppDeps, method: Method, path: P, permission: Permission,
+  handler: (req: RouteRequest<P>, reply: FastifyReply, p: PageCtx) => Promise<unknown>) {
   if (!pageRoutes.some((r) => r.method === method && r.path === path)) pageRoutes.push({ method, path });
   app.route({
     method, url: `/o/:slug${path}`,
@@ -101,7 +113,7 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
       if (!req.session) return reply.redirect(`/sign-in?next=${encodeURIComponent(req.url)}`, 303);
       if (req.session.mustChangePassword) return reply.redirect('/account/password', 303);
       if (method === 'POST') checkCsrf(req);
-      const { ctx, org } = await orgContextForSession(deps.db, deps.directory, req.session, (req.params as any).slug);
+      const { ctx, org } = await orgContextForSession(deps.db, deps.directory, req.session, (req.params as { slug: string }).slug);
       requirePermission(ctx, permission);
       if (req.session.currentOrgId !== org.id) {
         await deps.directory.setCurrentOrg(req.session.idHash, org.id);
@@ -113,7 +125,7 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
         render: (template, data = {}, status = 200) => renderPage(deps, req, reply, template, { org, memberships, base, ...data }, status),
         redirect: (to, flash) => { if (flash) setFlash(reply, flash); return reply.redirect(to, 303); },
       };
-      return handler(req, reply, p);
+      return handler(req as RouteRequest<P>, reply, p);
     },
   });
 }
@@ -121,8 +133,8 @@ export function orgPage(app: FastifyInstance, deps: AppDeps, method: Method, pat
 const tokenContexts = new WeakMap<FastifyRequest, OrgContext>();
 
 /** Registers an API operation under /api/v1: bearer token only (no cookies, so no CSRF exposure), JSON in and out. */
-export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, doc: OperationDoc,
-  handler: (req: FastifyRequest, ctx: OrgContext, reply: FastifyReply) => Promise<unknown>) {
+export function apiRoute<P extends string>(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: P, doc: OperationDoc,
+  handler: (req: RouteRequest<P>, ctx: OrgContext, reply: FastifyReply) => Promise<unknown>) {
   registerOperation(method, `/api/v1${path}`, doc);
   app.route({
     method, url: `/api/v1${path}`,
@@ -131,7 +143,8 @@ export function apiRoute(app: FastifyInstance, deps: AppDeps, method: 'GET' | 'P
     onRequest: async (req) => { tokenContexts.set(req, await orgContextForToken(deps.db, deps.directory, req)); },
     handler: async (req, reply) => {
       const ctx = tokenContexts.get(req)!;
-      const result = await handler(req, ctx, reply);
+      if (doc.permission) requirePermission(ctx, doc.permission);
+      const result = await handler(req as RouteRequest<P>, ctx, reply);
       if (reply.sent || result === reply) return reply;
       if (result === undefined) return reply.code(204).send();
       return reply.code(doc.status ?? 200).send(result);

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { rolesWith, type Permission } from '../platform/context';
 
 export interface OperationDoc {
   summary: string;
   tag: string;
   description?: string;
   status?: number;
-  permission?: string;
+  /** Enforced by apiRoute before the handler runs, and documented as the roles that hold it (one declaration). */
+  permission?: Permission;
   query?: z.ZodObject<any>;
   body?: z.ZodType;
   response?: z.ZodType;
@@ -55,7 +57,7 @@ export function openApiDocument() {
     if (doc.body) responses['422'] = { description: 'Invalid fields', content: { 'application/json': { schema: errorSchema } } };
     paths[oapiPath] ??= {};
     paths[oapiPath][method.toLowerCase()] = {
-      summary: doc.summary, description: [doc.description, doc.permission ? `Requires: ${doc.permission}.` : ''].filter(Boolean).join(' '),
+      summary: doc.summary, description: [doc.description, doc.permission ? `Requires: ${rolesWith(doc.permission)}.` : ''].filter(Boolean).join(' '),
       tags: [doc.tag], operationId: `${method.toLowerCase()}${oapiPath.replace(/[{}]/g, '').replace(/\/(\w)/g, (_, c) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
       parameters: params.length ? params : undefined,
       requestBody: doc.body ? { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } } : undefined,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { OrgContext, Permission } from '../platform/context';
 import type { FormBody } from './forms';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from './http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx, type RouteRequest } from './http';
 
 /**
  * The routes every register record (site, network, system, asset) has in common: the API's create, read,
@@ -14,7 +14,7 @@ export interface RecordRoutes<T extends { id: string }> {
   noun: string;
   tag: string;
   writePermission: Permission;
-  api: { out: z.ZodType; fields: z.ZodType; patch: z.ZodType; writeRoles: string; deleteNote: string };
+  api: { out: z.ZodType; fields: z.ZodType; patch: z.ZodType; writePermission: Permission; deleteNote: string };
   service: {
     get(ctx: OrgContext, id: string): Promise<T>;
     create(ctx: OrgContext, body: unknown): Promise<T>;
@@ -26,23 +26,23 @@ export interface RecordRoutes<T extends { id: string }> {
   /** Form fields to the shape the schema expects. */
   fromForm(body: FormBody): Record<string, unknown>;
   /** Values a new record's form starts with. */
-  newValues(req: FastifyRequest): Record<string, unknown>;
+  newValues(req: RouteRequest): Record<string, unknown>;
   /** Draws the add/change form with values (and, after a failed submit, what was typed and the errors). */
   form(p: PageCtx, record: T | null, values: any, body: FormBody | null, errors: Record<string, string>, status: number): Promise<FastifyReply>;
 }
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function registerRecordRoutes<T extends { id: string }>(app: FastifyInstance, deps: AppDeps, r: RecordRoutes<T>) {
   const { path, noun, tag, api, service } = r;
-  apiRoute(app, deps, 'POST', `/${path}`, { summary: `Register a ${noun}`, tag, status: 201, body: api.fields, response: api.out, permission: api.writeRoles },
+  apiRoute(app, deps, 'POST', `/${path}`, { summary: `Register a ${noun}`, tag, status: 201, body: api.fields, response: api.out, permission: api.writePermission },
     async (req, ctx) => service.create(ctx, jsonBody(req)));
   apiRoute(app, deps, 'GET', `/${path}/:id`, { summary: `Get a ${noun}`, tag, response: api.out },
     async (req, ctx) => service.get(ctx, idOf(req)));
-  apiRoute(app, deps, 'PATCH', `/${path}/:id`, { summary: `Change a ${noun} (only the fields sent)`, tag, body: api.patch, response: api.out, permission: api.writeRoles },
+  apiRoute(app, deps, 'PATCH', `/${path}/:id`, { summary: `Change a ${noun} (only the fields sent)`, tag, body: api.patch, response: api.out, permission: api.writePermission },
     async (req, ctx) => service.update(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', `/${path}/:id`, { summary: `Delete a ${noun}${api.deleteNote}`, tag, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', `/${path}/:id`, { summary: `Delete a ${noun}${api.deleteNote}`, tag, permission: 'estate:delete' },
     async (req, ctx) => { await service.remove(ctx, idOf(req)); });
 
   orgPage(app, deps, 'GET', `/${path}/new`, r.writePermission, async (req, _reply, p) => r.form(p, null, r.newValues(req), null, {}, 200));

@@ -121,3 +121,32 @@ export async function foreignRefs(tx: Tx, orgId: string, a: { siteId: string | n
   await check('systems', a.systemId, 'systemId', 'system');
   return bad;
 }
+
+// ---- what a discovery scan records on the register ----
+
+/**
+ * Marks an asset missing since the scan that finished at `scanFinishedAt` (kept if an earlier scan already marked it),
+ * unless a scan that finished after that one has seen it.
+ */
+export async function markMissing(tx: Tx, orgId: string, assetId: string, scanFinishedAt: string) {
+  const date = scanFinishedAt.slice(0, 10);
+  await tx.updateTable('assets').set({ missing_since: date }).where('org_id', '=', orgId).where('id', '=', assetId)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', scanFinishedAt)]))
+    .where((eb) => eb.or([eb('missing_since', 'is', null), eb('missing_since', '>', date)])).execute();
+}
+
+/** Assets a scan (finished at `finishedAt`) saw: last seen then, and no longer missing since any earlier scan. */
+export async function markSeen(tx: Tx, orgId: string, assetIds: string[], finishedAt: string) {
+  for (let i = 0; i < assetIds.length; i += 500) {
+    const part = assetIds.slice(i, i + 500);
+    await tx.updateTable('assets').set({ last_seen_at: finishedAt }).where('org_id', '=', orgId).where('id', 'in', part)
+      .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', finishedAt)])).execute();
+    await tx.updateTable('assets').set({ missing_since: null }).where('org_id', '=', orgId).where('id', 'in', part)
+      .where('missing_since', '<=', finishedAt.slice(0, 10)).execute();
+  }
+}
+
+export async function replaceAssetRow(tx: Tx, row: AssetsTable) {
+  const { id, org_id: orgId, created_at: _c, ...cols } = row;
+  await tx.updateTable('assets').set(cols).where('org_id', '=', orgId).where('id', '=', id).execute();
+}

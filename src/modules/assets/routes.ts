@@ -106,7 +106,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, ctx, reply) => sendExport(reply, ctx, 'assets', 'csv', req.query));
   apiRoute(app, deps, 'GET', '/assets/:id/provenance', { summary: 'Who made an asset: the verdict, each piece of evidence with the rule that read it, and what the network last said', tag: 'Assets', response: provenanceOut },
     async (req, ctx) => {
-      const asset = await assets.getAsset(ctx, (req.params as any).id);
+      const asset = await assets.getAsset(ctx, req.params.id);
       const v = await provenanceOf(ctx, asset.id);
       if (!v) throw notFound('Provenance of this asset');
       return provenanceJson(asset.id, v);
@@ -149,12 +149,12 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Asset>(app, deps, {
     path: 'assets', noun: 'asset', tag: 'Assets', writePermission: 'assets:write',
-    api: { out: assetOut, fields: assetFields, patch: assetPatch, writeRoles: 'engineer, manager or admin', deleteNote: '' },
+    api: { out: assetOut, fields: assetFields, patch: assetPatch, writePermission: 'assets:write', deleteNote: '' },
     service: { get: assets.getAsset, create: assets.createAsset, update: assets.updateAsset, remove: assets.deleteAsset },
     name: assets.describe,
     fromForm: assetFromForm,
     // Kind is not pre-set: an untouched form is refused rather than saving a blank camera.
-    newValues: (req) => ({ status: 'in-service', siteId: text((req.query as any).site) }),
+    newValues: (req) => ({ status: 'in-service', siteId: text(req.query.site) }),
     form: async (p, asset, values, body, errors, status) => {
       const lists = await pickLists(p.ctx);
       return p.render('assets/views/form.njk', {
@@ -168,7 +168,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '/assets/:id', 'estate:read', async (req, _reply, p) => {
-    const asset = await assets.getAsset(p.ctx, (req.params as any).id);
+    const asset = await assets.getAsset(p.ctx, req.params.id);
     const [history, lists, provenance, findings] = await Promise.all([
       objectHistory(p.ctx, 'asset', asset.id), pickLists(p.ctx), provenanceOf(p.ctx, asset.id), findingsForAsset(p.ctx, asset.id)]);
     const nameOf = (list: { id: string; name: string }[], id: string | null) => list.find((x) => x.id === id) ?? null;

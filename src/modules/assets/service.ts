@@ -1,4 +1,5 @@
-import { requirePermission, type OrgContext } from '../../platform/context';
+import { requirePermission, type OrgContext, type Tx } from '../../platform/context';
+import type { AssetsTable } from '../../platform/schema';
 import { conflict, notFound, parseInput, parsePatch, ValidationError } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
@@ -119,4 +120,30 @@ export async function deleteAsset(ctx: OrgContext, id: string): Promise<void> {
 /** "camera Hikvision DS-2CD2143G2-I (serial X)" – how an asset is named in messages and the audit trail. */
 export function describe(a: Pick<Asset, 'kind' | 'manufacturer' | 'model' | 'serial'>): string {
   return [a.kind, a.manufacturer, a.model, a.serial ? `(serial ${a.serial})` : null].filter(Boolean).join(' ');
+}
+
+// Assets are written only by this module: discovery and imports record what they saw through these.
+
+/** Pure helpers other modules build asset rows with (the import writes rows in bulk). */
+export { searchText, toAsset } from './repo';
+
+/** A scan that finished at `finishedAt` saw these assets: last seen then, no longer missing. In the caller's transaction. */
+export async function markAssetsSeen(tx: Tx, orgId: string, assetIds: string[], finishedAt: string) {
+  await repo.markSeen(tx, orgId, assetIds, finishedAt);
+}
+
+/** A scan that finished at `scanFinishedAt` did not see this asset where it should have been. */
+export async function markAssetMissing(tx: Tx, orgId: string, assetId: string, scanFinishedAt: string) {
+  await repo.markMissing(tx, orgId, assetId, scanFinishedAt);
+}
+
+/** Writes a whole asset row changed elsewhere (an import's merged row); the caller re-evaluates and audits it. */
+export async function replaceAssetRow(tx: Tx, row: AssetsTable) {
+  await repo.replaceAssetRow(tx, row);
+}
+
+/** The stored row of an asset (with when scans last saw it), or undefined when it is not in this organisation. */
+export async function findAssetRow(ctx: OrgContext, id: string): Promise<AssetsTable | undefined> {
+  requirePermission(ctx, 'estate:read');
+  return repo.findAsset(ctx.db, ctx.orgId, id);
 }

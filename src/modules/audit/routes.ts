@@ -21,7 +21,7 @@ const eventOut = z.object({
 });
 
 export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps) {
-  apiRoute(app, deps, 'GET', '/audit', { summary: 'Read the organisation’s audit trail, newest first', tag: 'Audit', query, permission: 'admin', response: z.object({ events: z.array(eventOut), next: z.string().nullable() }) },
+  apiRoute(app, deps, 'GET', '/audit', { summary: 'Read the organisation’s audit trail, newest first', tag: 'Audit', query, permission: 'audit:read', response: z.object({ events: z.array(eventOut), next: z.string().nullable() }) },
     async (req, ctx) => {
       const q = parseInput(query, req.query);
       const page = q.objectId && q.objectType ? await objectTrail(ctx, q.objectType, q.objectId, q.before) : await organisationTrail(ctx, { objectType: q.objectType, before: q.before });
@@ -29,10 +29,10 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps) {
     });
 
   orgPage(app, deps, 'GET', '/audit', 'audit:read', async (req, _reply, p) => {
-    const type = text((req.query as any).type) ?? undefined;
+    const type = text(req.query.type) ?? undefined;
     const types = PAGE_TYPES;
     const objectType = type && types.includes(type) ? type : undefined;
-    const page = await organisationTrail(p.ctx, { objectType, before: text((req.query as any).before) ?? undefined });
+    const page = await organisationTrail(p.ctx, { objectType, before: text(req.query.before) ?? undefined });
     return p.render('audit/views/list.njk', { title: 'Audit trail', events: page.events, next: page.next, objectType, types });
   });
 }

@@ -26,7 +26,7 @@ export function registerCatalogueRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'POST', '/catalogue/overrides/:id/delete', 'org:admin', async (req, _reply, p) => {
-    const r = await overrides.removeOverride(p.ctx, (req.params as any).id);
+    const r = await overrides.removeOverride(p.ctx, req.params.id);
     return p.redirect(`${p.base}/catalogue#overrides`, `Brand record removed; ${r.reevaluated} asset${r.reevaluated === 1 ? '' : 's'} re-evaluated`);
   });
 

@@ -2,7 +2,9 @@ import type { OrgContext } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { renderFinding } from '../../domain/policy';
 import type { EvidenceKind } from '../../domain/compliance';
-import { describe } from '../assets/service';
+import { describe, getAsset } from '../assets/service';
+import { getFinding } from '../findings/service';
+import { getSite } from '../sites/service';
 import type { Asset } from '../assets/schemas';
 import { getDocument } from '../documents/service';
 import { getVisit, type Visit } from '../maintenance/service';
@@ -11,25 +13,26 @@ import { getVisit, type Visit } from '../maintenance/service';
 export interface ResolvedEvidence { label: string; verified: boolean }
 
 const notFoundIn = (e: unknown) => e instanceof AppError && e.status === 404;
+/** The owning module's record, or null when it is not in this organisation. */
+const orNull = <T>(p: Promise<T>): Promise<T | null> => p.catch((e) => { if (notFoundIn(e)) return null; throw e; });
 
 /**
  * Looks an evidence link up in the module that owns the record, scoped to the organisation. Returns null when the
  * record is not there. (Links stored as unverified are looked up again each time the assessment is drawn.)
  */
 export async function resolveEvidence(ctx: OrgContext, kind: EvidenceKind, refId: string): Promise<ResolvedEvidence | null> {
-  const db = ctx.db;
   switch (kind) {
     case 'asset': {
-      const a = await db.selectFrom('assets').select(['kind', 'manufacturer', 'model', 'serial']).where('org_id', '=', ctx.orgId).where('id', '=', refId).executeTakeFirst();
-      return a ? { label: deviceLabel(a), verified: true } : null;
+      const a = await orNull(getAsset(ctx, refId));
+      return a ? { label: describe(a), verified: true } : null;
     }
     case 'site': {
-      const s = await db.selectFrom('sites').select('name').where('org_id', '=', ctx.orgId).where('id', '=', refId).executeTakeFirst();
+      const s = await orNull(getSite(ctx, refId));
       return s ? { label: s.name, verified: true } : null;
     }
     case 'finding': {
-      const f = await db.selectFrom('findings').select(['rule', 'rule_version', 'params_json', 'status']).where('org_id', '=', ctx.orgId).where('id', '=', refId).executeTakeFirst();
-      return f ? { label: `${renderFinding(f.rule, Number(f.rule_version), JSON.parse(f.params_json)).title} (${f.status})`, verified: true } : null;
+      const f = await orNull(getFinding(ctx, refId));
+      return f ? { label: `${f.title} (${f.status})`, verified: true } : null;
     }
     case 'document': {
       try {

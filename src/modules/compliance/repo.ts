@@ -1,8 +1,63 @@
+import type { InsertObject, UpdateObject } from 'kysely';
 import type { Tx } from '../../platform/context';
+import type { DB } from '../../platform/schema';
 import { renderFinding } from '../../domain/policy';
 import type { ComplianceAssessmentsTable } from '../../platform/tables/compliance';
 
 // Tenant-scoped SQL of the compliance area: every query filters by org_id.
+
+export async function insertAssessment(tx: Tx, row: ComplianceAssessmentsTable) {
+  await tx.insertInto('compliance_assessments').values(row).execute();
+}
+
+export async function updateAssessment(tx: Tx, orgId: string, id: string, set: Partial<Omit<ComplianceAssessmentsTable, 'id' | 'org_id'>>) {
+  await tx.updateTable('compliance_assessments').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Freezes a draft; a version already completed is left as it was. */
+export async function completeDraft(tx: Tx, orgId: string, id: string, set: Pick<ComplianceAssessmentsTable, 'completed_at' | 'completed_by' | 'snapshot_json' | 'updated_at'>) {
+  await tx.updateTable('compliance_assessments').set({ status: 'completed', ...set }).where('org_id', '=', orgId).where('id', '=', id).where('status', '=', 'draft').execute();
+}
+
+/** Completed versions of every system, newest version first, for the dashboard. */
+export async function completedAssessments(tx: Tx, orgId: string) {
+  return tx.selectFrom('compliance_assessments').select(['system_id', 'version', 'completed_at', 'snapshot_json'])
+    .where('org_id', '=', orgId).where('status', '=', 'completed').orderBy('version', 'desc').execute();
+}
+
+type Insertable<T extends keyof DB> = InsertObject<DB, T>;
+
+export async function insertAnswers(tx: Tx, rows: Insertable<'compliance_answers'>[]) {
+  if (rows.length) await tx.insertInto('compliance_answers').values(rows).execute();
+}
+
+export async function updateAnswer(tx: Tx, orgId: string, assessmentId: string, questionId: string, set: UpdateObject<DB, 'compliance_answers'>) {
+  await tx.updateTable('compliance_answers').set(set).where('org_id', '=', orgId).where('assessment_id', '=', assessmentId).where('question_id', '=', questionId).execute();
+}
+
+export async function insertEvidence(tx: Tx, rows: Insertable<'compliance_evidence'>[]) {
+  if (rows.length) await tx.insertInto('compliance_evidence').values(rows).execute();
+}
+
+export async function deleteEvidence(tx: Tx, orgId: string, id: string) {
+  await tx.deleteFrom('compliance_evidence').where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function insertActions(tx: Tx, rows: Insertable<'compliance_actions'>[]) {
+  if (rows.length) await tx.insertInto('compliance_actions').values(rows).execute();
+}
+
+export async function updateAction(tx: Tx, orgId: string, id: string, set: UpdateObject<DB, 'compliance_actions'>) {
+  await tx.updateTable('compliance_actions').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function insertPublication(tx: Tx, row: Insertable<'compliance_publications'>) {
+  await tx.insertInto('compliance_publications').values(row).execute();
+}
+
+export async function updatePublication(tx: Tx, orgId: string, id: string, set: UpdateObject<DB, 'compliance_publications'>) {
+  await tx.updateTable('compliance_publications').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
 
 export async function assessmentsOfSystem(tx: Tx, orgId: string, systemId: string) {
   return tx.selectFrom('compliance_assessments').selectAll().where('org_id', '=', orgId).where('system_id', '=', systemId)

@@ -6,10 +6,11 @@ import {
   ACTION_STATUS_LABELS, ACTION_STATUSES, ANSWER_LABELS, CLOSED_ANSWERS, DEFAULT_PUBLISH, EVIDENCE_KIND_LABELS, EVIDENCE_KINDS, PRINCIPLES, PUBLISH_FIELDS,
   RAG_RULE, RATING_LABELS, type PublishSettings,
 } from '../../domain/compliance';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../web/http';
 import { dateFields, dateParts, list, text, type FormBody } from '../../web/forms';
 import { listDocuments } from '../documents/service';
 import { listVisits } from '../maintenance/service';
+import { allSites } from '../sites/service';
 import { evidenceHref, visitLabel } from './evidence';
 import { publicHtml, publicPdf } from './publish';
 import * as repo from './repo';
@@ -55,8 +56,8 @@ const publicViewOut = z.object({
 
 const TAG = 'Self-assessment';
 const RAG_TAGS: Record<string, string> = { red: 'govuk-tag--red', amber: 'govuk-tag--yellow', green: 'govuk-tag--green', na: 'govuk-tag--grey' };
-const WRITE = 'manager or admin';
-const sid = (req: FastifyRequest) => (req.params as { id: string }).id;
+const WRITE = 'estate:write' as const;
+const sid = (req: RouteRequest<'/:id'>) => req.params.id;
 const param = (req: FastifyRequest, name: string) => String((req.params as Record<string, string>)[name] ?? '');
 
 export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -155,7 +156,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
   // Scope
   const scopeForm = async (p: PageCtx, s: svc.AssessmentState, values: { siteIds: string[]; assetIds: string[]; purposes: string; review: { day: string; month: string; year: string } }, errors: Record<string, string>, status = 200) => {
     const [sites, assets] = await Promise.all([
-      p.ctx.db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', p.ctx.orgId).orderBy('name_key').execute(),
+      allSites(p.ctx),
       repo.systemAssets(p.ctx.db, p.ctx.orgId, s.system.id),
     ]);
     return p.render('compliance/views/scope.njk', {
@@ -214,7 +215,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: AppDeps): v
       listDocuments(p.ctx, { limit: 200 }).then((r) => r.items),
       listVisits(p.ctx, { system: s.system.id, limit: 100 }),
       repo.systemAssets(p.ctx.db, p.ctx.orgId, s.system.id),
-      p.ctx.db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', p.ctx.orgId).orderBy('name_key').execute(),
+      allSites(p.ctx),
       repo.systemFindings(p.ctx.db, p.ctx.orgId, s.system.id),
     ]);
     return [

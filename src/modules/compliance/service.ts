@@ -9,7 +9,9 @@ import {
   type ActionStatus, type ActionView, type AssessmentDocument, type ClosedAnswer, type Derived, type DerivedSource, type EvidenceKind, type PublishSettings,
   type PublicView, type QuestionChange, type StoredAnswer,
 } from '../../domain/compliance';
-import { getSystem } from '../systems/service';
+import { allSystems, getSystem } from '../systems/service';
+import { siteIdsIn, siteNamesOf } from '../sites/service';
+import { organisationName } from '../organisations/service';
 import type { System } from '../systems/schemas';
 import { deviceLabel, resolveEvidence } from './evidence';
 import * as repo from './repo';
@@ -59,7 +61,7 @@ async function buildLive(ctx: OrgContext, system: System, row: ComplianceAssessm
   const [answers, evidence, actions, derived, sites, assets] = await Promise.all([
     repo.answersOf(ctx.db, ctx.orgId, row.id), repo.evidenceOf(ctx.db, ctx.orgId, row.id), repo.actionsOf(ctx.db, ctx.orgId, row.id),
     deriveAll(ctx, system, row.annual_review_date),
-    scope.siteIds.length ? ctx.db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', ctx.orgId).where('id', 'in', scope.siteIds).orderBy('name').execute() : [],
+    siteNamesOf(ctx, scope.siteIds),
     repo.systemAssets(ctx.db, ctx.orgId, system.id),
   ]);
   const stored = new Map<string, StoredAnswer>(answers.map((a) => [a.question_id, { answer: a.answer as ClosedAnswer | null, text: a.text, note: a.note }]));
@@ -162,20 +164,18 @@ export async function startAssessment(ctx: OrgContext, systemId: string): Promis
     const scope: StoredScope = last ? JSON.parse(last.scope_json)
       : { siteIds: system.siteIds, assetIds: (await repo.systemAssets(tx, ctx.orgId, system.id)).map((a) => a.id), purposes: [system.purpose] };
     const id = newId();
-    await tx.insertInto('compliance_assessments').values({
+    await repo.insertAssessment(tx, {
       id, org_id: ctx.orgId, system_id: system.id, version, status: 'draft', based_on_id: last?.id ?? null, scope_json: JSON.stringify(scope),
       annual_review_date: last?.annual_review_date ?? null, started_at: now, started_by: ctx.actor.label, completed_at: null, completed_by: null,
       snapshot_json: null, updated_at: now,
-    }).execute();
+    });
     if (last) {
       const answers = await repo.answersOf(tx, ctx.orgId, last.id);
-      if (answers.length) await tx.insertInto('compliance_answers').values(answers.map((a) => ({ ...a, assessment_id: id }))).execute();
+      await repo.insertAnswers(tx, answers.map((a) => ({ ...a, assessment_id: id })));
       const evidence = await repo.evidenceOf(tx, ctx.orgId, last.id);
-      if (evidence.length) await tx.insertInto('compliance_evidence').values(evidence.map((e) => ({ ...e, id: newId(), assessment_id: id }))).execute();
+      await repo.insertEvidence(tx, evidence.map((e) => ({ ...e, id: newId(), assessment_id: id })));
       const actions = (await repo.actionsOf(tx, ctx.orgId, last.id)).filter((a) => a.status !== 'done');
-      if (actions.length) {
-        await tx.insertInto('compliance_actions').values(actions.map(({ owner_name: _n, ...a }) => ({ ...a, id: newId(), assessment_id: id, carried_from_id: a.id, created_at: now, updated_at: now }))).execute();
-      }
+      await repo.insertActions(tx, actions.map(({ owner_name: _n, ...a }) => ({ ...a, id: newId(), assessment_id: id, carried_from_id: a.id, created_at: now, updated_at: now })));
     }
     return { result: id, action: 'create', objectType: 'assessment', objectId: id,
       summary: `Started self-assessment version ${version} of ${system.name}${last ? ` from version ${last.version}` : ''}`, after: { version, basedOn: last ? Number(last.version) : null } };
@@ -193,8 +193,8 @@ export async function saveScope(ctx: OrgContext, systemId: string, body: unknown
     const siteIds = [...new Set(input.siteIds)];
     const assetIds = [...new Set(input.assetIds)];
     if (siteIds.length) {
-      const found = await tx.selectFrom('sites').select('id').where('org_id', '=', ctx.orgId).where('id', 'in', siteIds).execute();
-      const missing = siteIds.filter((s) => !found.some((f) => f.id === s));
+      const found = await siteIdsIn(tx, ctx.orgId, siteIds);
+      const missing = siteIds.filter((s) => !found.has(s));
       if (missing.length) throw new ValidationError({ siteIds: `${missing.length} of the sites chosen ${missing.length === 1 ? 'is' : 'are'} not in this organisation` });
     }
     if (assetIds.length) {
@@ -203,8 +203,7 @@ export async function saveScope(ctx: OrgContext, systemId: string, body: unknown
       if (stray.length) throw new ValidationError({ assetIds: `${stray.length} of the cameras chosen ${stray.length === 1 ? 'is' : 'are'} not part of ${system.name}` });
     }
     const scope: StoredScope = { siteIds, assetIds, purposes: input.purposes };
-    await tx.updateTable('compliance_assessments').set({ scope_json: JSON.stringify(scope), annual_review_date: input.annualReviewDate, updated_at: nowIso() })
-      .where('org_id', '=', ctx.orgId).where('id', '=', draft.id).execute();
+    await repo.updateAssessment(tx, ctx.orgId, draft.id, { scope_json: JSON.stringify(scope), annual_review_date: input.annualReviewDate, updated_at: nowIso() });
     return { result: undefined, action: 'update', objectType: 'assessment', objectId: draft.id, summary: `Set the scope of ${system.name}’s self-assessment`,
       before: { scope: JSON.parse(draft.scope_json), annualReviewDate: draft.annual_review_date }, after: { scope, annualReviewDate: input.annualReviewDate } };
   });
@@ -223,12 +222,12 @@ export async function saveAnswers(ctx: OrgContext, systemId: string, body: unkno
     for (const a of input.answers) {
       const values = { answer: a.answer, text: a.text, note: a.note, updated_at: now, updated_by: ctx.actor.label };
       if (before.has(a.questionId)) {
-        await tx.updateTable('compliance_answers').set(values).where('org_id', '=', ctx.orgId).where('assessment_id', '=', draft.id).where('question_id', '=', a.questionId).execute();
+        await repo.updateAnswer(tx, ctx.orgId, draft.id, a.questionId, values);
       } else {
-        await tx.insertInto('compliance_answers').values({ org_id: ctx.orgId, assessment_id: draft.id, question_id: a.questionId, ...values }).execute();
+        await repo.insertAnswers(tx, [{ org_id: ctx.orgId, assessment_id: draft.id, question_id: a.questionId, ...values }]);
       }
     }
-    await tx.updateTable('compliance_assessments').set({ updated_at: now }).where('org_id', '=', ctx.orgId).where('id', '=', draft.id).execute();
+    await repo.updateAssessment(tx, ctx.orgId, draft.id, { updated_at: now });
     return { result: undefined, action: 'update', objectType: 'assessment', objectId: draft.id,
       summary: `Answered principle ${input.principle} (${PRINCIPLES[input.principle - 1].title}) of ${system.name}’s self-assessment`,
       before: input.answers.map((a) => before.get(a.questionId) ?? { question_id: a.questionId }), after: input.answers };
@@ -249,7 +248,7 @@ export async function addEvidence(ctx: OrgContext, systemId: string, body: unkno
     if (dup) throw new ValidationError({ refId: 'That record is already linked to this principle' });
     const row = { id: newId(), org_id: ctx.orgId, assessment_id: draft.id, principle: input.principle, kind: input.kind, ref_id: input.refId,
       label: resolved.label, verified: resolved.verified ? 1 : 0, created_at: nowIso(), created_by: ctx.actor.label };
-    await tx.insertInto('compliance_evidence').values(row).execute();
+    await repo.insertEvidence(tx, [row]);
     const out = { id: row.id, principle: input.principle, kind: input.kind, refId: input.refId, label: row.label, verified: resolved.verified };
     return { result: out, action: 'update', objectType: 'assessment', objectId: draft.id, summary: `Linked ${input.kind} “${row.label}” as evidence for principle ${input.principle}`, after: out };
   });
@@ -262,7 +261,7 @@ export async function removeEvidence(ctx: OrgContext, systemId: string, evidence
     const draft = await draftOf(ctx, tx, system.id);
     const row = (await repo.evidenceOf(tx, ctx.orgId, draft.id)).find((e) => e.id === evidenceId);
     if (!row) throw notFound('Evidence link');
-    await tx.deleteFrom('compliance_evidence').where('org_id', '=', ctx.orgId).where('id', '=', row.id).execute();
+    await repo.deleteEvidence(tx, ctx.orgId, row.id);
     return { result: undefined, action: 'update', objectType: 'assessment', objectId: draft.id, summary: `Removed evidence “${row.label}” from principle ${row.principle}`, before: row };
   });
 }
@@ -288,7 +287,7 @@ export async function addAction(ctx: OrgContext, systemId: string, body: unknown
     const now = nowIso();
     const action = { id: newId(), org_id: ctx.orgId, assessment_id: row.id, principle: input.principle, title: input.title, owner_user_id: input.ownerId,
       due_date: input.dueDate, status: input.status, carried_from_id: null, created_at: now, updated_at: now };
-    await tx.insertInto('compliance_actions').values(action).execute();
+    await repo.insertActions(tx, [action]);
     const out = toAction(action);
     return { result: out, action: 'update', objectType: 'assessment', objectId: row.id, summary: `Added action “${input.title}” to principle ${input.principle} of ${system.name}`, after: out };
   });
@@ -310,7 +309,7 @@ export async function updateAction(ctx: OrgContext, systemId: string, actionId: 
       ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.ownerId !== undefined ? { owner_user_id: patch.ownerId } : {}),
       ...(patch.dueDate !== undefined ? { due_date: patch.dueDate } : {}), ...(patch.status !== undefined ? { status: patch.status } : {}), updated_at: nowIso(),
     };
-    await tx.updateTable('compliance_actions').set(set).where('org_id', '=', ctx.orgId).where('id', '=', existing.id).execute();
+    await repo.updateAction(tx, ctx.orgId, existing.id, set);
     const after = toAction({ ...existing, ...set });
     return { result: after, action: 'update', objectType: 'assessment', objectId: row.id, summary: `Changed action “${after.title}” (${after.status})`, before: toAction(existing), after };
   });
@@ -335,8 +334,7 @@ export async function completeAssessment(ctx: OrgContext, systemId: string): Pro
     }
     const now = nowIso();
     const frozen: AssessmentDocument = { ...doc, completedAt: now, completedBy: ctx.actor.label };
-    await tx.updateTable('compliance_assessments').set({ status: 'completed', completed_at: now, completed_by: ctx.actor.label, snapshot_json: JSON.stringify(frozen), updated_at: now })
-      .where('org_id', '=', ctx.orgId).where('id', '=', draft.id).where('status', '=', 'draft').execute();
+    await repo.completeDraft(tx, ctx.orgId, draft.id, { completed_at: now, completed_by: ctx.actor.label, snapshot_json: JSON.stringify(frozen), updated_at: now });
     return { result: undefined, action: 'complete', objectType: 'assessment', objectId: draft.id, summary: `Completed self-assessment version ${draft.version} of ${system.name}`,
       after: { version: Number(draft.version), ratings: frozen.principles.map((p) => p.rating) } };
   });
@@ -365,9 +363,9 @@ export async function publishAssessment(ctx: OrgContext, systemId: string, body:
     const fresh = !existing || !!existing.revoked_at;
     const values = { settings_json: JSON.stringify(settings), published_at: fresh ? now : existing!.published_at ?? now, published_by: fresh ? ctx.actor.label : existing!.published_by ?? ctx.actor.label, revoked_at: null, updated_at: now };
     if (existing) {
-      await tx.updateTable('compliance_publications').set({ ...values, ...(fresh ? { token: newSecret() } : {}) }).where('org_id', '=', ctx.orgId).where('id', '=', existing.id).execute();
+      await repo.updatePublication(tx, ctx.orgId, existing.id, { ...values, ...(fresh ? { token: newSecret() } : {}) });
     } else {
-      await tx.insertInto('compliance_publications').values({ id: newId(), org_id: ctx.orgId, assessment_id: row.id, token: newSecret(), ...values }).execute();
+      await repo.insertPublication(tx, { id: newId(), org_id: ctx.orgId, assessment_id: row.id, token: newSecret(), ...values });
     }
     const state = publicationState((await repo.publicationOf(tx, ctx.orgId, row.id))!)!;
     return { result: { ...state, version: Number(row.version) }, action: 'publish', objectType: 'assessment', objectId: row.id,
@@ -383,7 +381,7 @@ export async function revokePublication(ctx: OrgContext, systemId: string, versi
     const row = await completedRow(ctx, tx, system.id, version);
     const existing = await repo.publicationOf(tx, ctx.orgId, row.id);
     if (!existing || existing.revoked_at) throw new AppError(409, 'not_published', 'This version is not published');
-    await tx.updateTable('compliance_publications').set({ revoked_at: nowIso(), updated_at: nowIso() }).where('org_id', '=', ctx.orgId).where('id', '=', existing.id).execute();
+    await repo.updatePublication(tx, ctx.orgId, existing.id, { revoked_at: nowIso(), updated_at: nowIso() });
     return { result: undefined, action: 'revoke', objectType: 'assessment', objectId: row.id, summary: `Took down the public page of self-assessment version ${row.version} of ${system.name}` };
   });
 }
@@ -394,8 +392,7 @@ export async function publishedView(ctx: OrgContext, systemId: string, version?:
   const system = await getSystem(ctx, systemId);
   const row = await completedRow(ctx, ctx.db, system.id, version);
   const publication = publicationState(await repo.publicationOf(ctx.db, ctx.orgId, row.id));
-  const org = await ctx.db.selectFrom('organisations').select('name').where('id', '=', ctx.orgId).executeTakeFirstOrThrow();
-  const view = publicView(org.name, JSON.parse(row.snapshot_json!), settings ?? publication?.settings ?? DEFAULT_PUBLISH);
+  const view = publicView(await organisationName(ctx), JSON.parse(row.snapshot_json!), settings ?? publication?.settings ?? DEFAULT_PUBLISH);
   return { view, publication, version: Number(row.version) };
 }
 
@@ -416,13 +413,12 @@ export async function members(ctx: OrgContext) {
 export async function complianceDashboard(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
   const [systems, latest] = await Promise.all([
-    ctx.db.selectFrom('systems').select(['id', 'name']).where('org_id', '=', ctx.orgId).orderBy('name_key').execute(),
+    allSystems(ctx),
     repo.latestAssessments(ctx.db, ctx.orgId),
   ]);
   const bySystem = new Map(latest.map((r) => [r.system_id, r]));
   const overdue = await repo.overdueActions(ctx.db, ctx.orgId, today(), latest.map((r) => r.id));
-  const lastCompleted = await ctx.db.selectFrom('compliance_assessments').select(['system_id', 'version', 'completed_at', 'snapshot_json'])
-    .where('org_id', '=', ctx.orgId).where('status', '=', 'completed').orderBy('version', 'desc').execute();
+  const lastCompleted = await repo.completedAssessments(ctx.db, ctx.orgId);
   return {
     systems: systems.map((s) => {
       const r = bySystem.get(s.id);

@@ -137,27 +137,6 @@ export async function finishItem(tx: Tx, orgId: string, id: string, set: Pick<Di
 export type RegisterAsset = Pick<AssetsTable, 'id' | 'kind' | 'manufacturer' | 'model' | 'serial' | 'firmware' | 'mac' | 'ip' | 'status'>;
 const ASSET_COLS = ['id', 'kind', 'manufacturer', 'model', 'serial', 'firmware', 'mac', 'ip', 'status'] as const;
 
-/**
- * Marks an asset missing since the scan that finished at `scanFinishedAt` (kept if an earlier scan already marked it),
- * unless a scan that finished after that one has seen it.
- */
-export async function markMissing(tx: Tx, orgId: string, assetId: string, scanFinishedAt: string) {
-  const date = scanFinishedAt.slice(0, 10);
-  await tx.updateTable('assets').set({ missing_since: date }).where('org_id', '=', orgId).where('id', '=', assetId)
-    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', scanFinishedAt)]))
-    .where((eb) => eb.or([eb('missing_since', 'is', null), eb('missing_since', '>', date)])).execute();
-}
-
-/** Assets a scan (finished at `finishedAt`) saw: last seen then, and no longer missing since any earlier scan. */
-export async function markSeen(tx: Tx, orgId: string, assetIds: string[], finishedAt: string) {
-  for (const part of chunks(assetIds)) {
-    await tx.updateTable('assets').set({ last_seen_at: finishedAt }).where('org_id', '=', orgId).where('id', 'in', part)
-      .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', finishedAt)])).execute();
-    await tx.updateTable('assets').set({ missing_since: null }).where('org_id', '=', orgId).where('id', 'in', part)
-      .where('missing_since', '<=', finishedAt.slice(0, 10)).execute();
-  }
-}
-
 /** Assets whose MAC, serial or IP is one of those given. */
 export async function assetsMatching(tx: Tx, orgId: string, column: 'mac' | 'serial' | 'ip', values: string[]): Promise<RegisterAsset[]> {
   const out: RegisterAsset[] = [];

@@ -52,30 +52,30 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps): vo
   // ---- API ----
   apiRoute(app, deps, 'GET', '/discovery/ranges', { summary: 'Address ranges discovery may scan (the scope guard)', tag: TAG, response: z.object({ items: z.array(rangeOut) }) },
     async (_req, ctx) => ({ items: await discovery.listRanges(ctx) }));
-  apiRoute(app, deps, 'POST', '/discovery/ranges', { summary: 'Allow discovery in a range', tag: TAG, status: 201, body: rangeInput, permission: 'admin',
+  apiRoute(app, deps, 'POST', '/discovery/ranges', { summary: 'Allow discovery in a range', tag: TAG, status: 201, body: rangeInput, permission: 'org:admin',
     description: 'A range including public (internet) address space needs confirmPublic: true, and the answer carries a warning.',
     response: rangeOut.extend({ warning: z.string().nullable() }) },
   async (req, ctx) => discovery.addRange(ctx, jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/discovery/ranges/:id', { summary: 'Stop allowing discovery in a range', tag: TAG, permission: 'admin' },
+  apiRoute(app, deps, 'DELETE', '/discovery/ranges/:id', { summary: 'Stop allowing discovery in a range', tag: TAG, permission: 'org:admin' },
     async (req, ctx) => { await discovery.removeRange(ctx, param(req, 'id')); });
 
-  apiRoute(app, deps, 'GET', '/discovery/credentials', { summary: 'Device credentials (names, user names and ranges; never passwords)', tag: TAG, permission: 'admin', response: z.object({ items: z.array(credentialOut) }) },
+  apiRoute(app, deps, 'GET', '/discovery/credentials', { summary: 'Device credentials (names, user names and ranges; never passwords)', tag: TAG, permission: 'org:admin', response: z.object({ items: z.array(credentialOut) }) },
     async (_req, ctx) => ({ items: await credentials.list(ctx) }));
-  apiRoute(app, deps, 'POST', '/discovery/credentials', { summary: 'Store a device credential (replaces one of the same name)', tag: TAG, status: 201, body: credentialIn, permission: 'admin', response: credentialOut,
+  apiRoute(app, deps, 'POST', '/discovery/credentials', { summary: 'Store a device credential (replaces one of the same name)', tag: TAG, status: 201, body: credentialIn, permission: 'org:admin', response: credentialOut,
     description: 'The password is sealed with AES-256-GCM and never returned; it is only used for devices inside the ranges given.' },
   async (req, ctx) => credentials.save(ctx, jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/discovery/credentials/:id', { summary: 'Delete a device credential', tag: TAG, permission: 'admin' },
+  apiRoute(app, deps, 'DELETE', '/discovery/credentials/:id', { summary: 'Delete a device credential', tag: TAG, permission: 'org:admin' },
     async (req, ctx) => { await credentials.remove(ctx, param(req, 'id')); });
 
   apiRoute(app, deps, 'GET', '/discovery/schedules', { summary: 'Scheduled discovery scans', tag: TAG, response: z.object({ items: z.array(scheduleOut) }) },
     async (_req, ctx) => ({ items: await listSchedules(ctx) }));
-  apiRoute(app, deps, 'POST', '/discovery/schedules', { summary: 'Schedule a discovery scan run by the server', tag: TAG, status: 201, body: scheduleInput, permission: 'admin', response: scheduleOut },
+  apiRoute(app, deps, 'POST', '/discovery/schedules', { summary: 'Schedule a discovery scan run by the server', tag: TAG, status: 201, body: scheduleInput, permission: 'org:admin', response: scheduleOut },
     async (req, ctx) => createSchedule(ctx, credentials, jsonBody(req), deps.config.serverScanAllow));
-  apiRoute(app, deps, 'DELETE', '/discovery/schedules/:id', { summary: 'Delete a scheduled scan', tag: TAG, permission: 'admin' },
+  apiRoute(app, deps, 'DELETE', '/discovery/schedules/:id', { summary: 'Delete a scheduled scan', tag: TAG, permission: 'org:admin' },
     async (req, ctx) => { await deleteSchedule(ctx, param(req, 'id')); });
 
   apiRoute(app, deps, 'POST', '/discovery/runs', {
-    summary: 'Upload a scan report (`sightline discover --upload`)', tag: TAG, status: 201, permission: 'engineer, manager or admin', body: scanReport, response: runOut, bodyLimit: UPLOAD_LIMIT,
+    summary: 'Upload a scan report (`sightline discover --upload`)', tag: TAG, status: 201, permission: 'assets:write', body: scanReport, response: runOut, bodyLimit: UPLOAD_LIMIT,
     description: `Body: the ScanReport JSON the command writes (up to ${UPLOAD_LIMIT / 1024 / 1024} MiB). Devices outside the organisation’s allowed ranges are refused and listed in \`refused\`; the rest are identified and reconciled with the register.`,
   }, async (req, ctx) => discovery.ingestReport(ctx, jsonBody(req)));
   apiRoute(app, deps, 'GET', '/discovery/runs', { summary: 'Scan runs, newest first', tag: TAG, query: runListQuery, response: z.object({ items: z.array(runOut), next: z.string().nullable() }) },
@@ -85,7 +85,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: AppDeps): vo
   apiRoute(app, deps, 'GET', '/discovery/runs/:id/items', { summary: 'A scan run’s reconciliation with the register', tag: TAG, query: itemListQuery, response: z.object({ items: z.array(itemOut), next: z.string().nullable() }) },
     async (req, ctx) => discovery.listItems(ctx, param(req, 'id'), req.query));
   apiRoute(app, deps, 'POST', '/discovery/runs/:id/items/:itemId/action', {
-    summary: 'Act on a reconciliation item: add to the register, update the asset, apply the evidence or mark missing', tag: TAG, permission: 'engineer, manager or admin', response: itemOut,
+    summary: 'Act on a reconciliation item: add to the register, update the asset, apply the evidence or mark missing', tag: TAG, permission: 'assets:write', response: itemOut,
     description: 'Idempotent: an item already acted on is returned with its outcome.',
   }, async (req, ctx) => discovery.actOnItem(ctx, param(req, 'id'), param(req, 'itemId')));
 

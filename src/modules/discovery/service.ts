@@ -7,8 +7,7 @@ import { newId, nowIso } from '../../platform/ids';
 import { isUniqueViolation } from '../../platform/sqlutil';
 import { auditedChange } from '../audit/write';
 import { ScopeGuard } from '../../discovery/scope';
-import { createAsset, describe, updateAsset } from '../assets/service';
-import { findAsset } from '../assets/repo';
+import { createAsset, describe, findAssetRow, markAssetMissing, markAssetsSeen, updateAsset } from '../assets/service';
 import { compiledForOrg, evaluateAsset } from '../provenance/service';
 import { networkEvidence, recordObservations, type Observation } from '../provenance/observations';
 import * as repo from './repo';
@@ -131,7 +130,7 @@ export async function ingestReport(ctx: OrgContext, body: unknown, source: RunSo
   return auditedChange(ctx, async (tx) => {
     const { items, seenAssetIds, matched } = await reconcile(tx, ctx.orgId, devices, scanned, report.interrupted);
     // Seen: last seen now, and an asset someone marked missing after an earlier scan is back on the network.
-    await repo.markSeen(tx, ctx.orgId, seenAssetIds, report.finishedAt);
+    await markAssetsSeen(tx, ctx.orgId, seenAssetIds, report.finishedAt);
     const summary: RunSummary = { new: 0, missing: 0, changed: 0, provenance: 0 };
     for (const i of items) summary[i.kind]++;
     const now = nowIso();
@@ -290,7 +289,7 @@ export async function actOnItem(ctx: OrgContext, runId: string, itemId: string):
     // the asset's own history carries the record; the other actions are recorded against the run (the asset change
     // is audited by assets).
     const onAsset = item.kind === 'missing' && item.asset_id;
-    if (onAsset) await repo.markMissing(tx, ctx.orgId, item.asset_id!, result.scanFinishedAt!);
+    if (onAsset) await markAssetMissing(tx, ctx.orgId, item.asset_id!, result.scanFinishedAt!);
     return {
       result: undefined, action: item.kind === 'missing' ? 'mark-missing' : 'reconcile',
       objectType: onAsset ? 'asset' : 'discovery-run', objectId: onAsset ? item.asset_id : runId,
@@ -328,7 +327,7 @@ async function perform(ctx: OrgContext, runId: string, item: DiscoveryItemsTable
     return { outcome: 'added', summary: `Added ${describe(asset)} at ${device.address} from the scan of ${when}`, assetId: asset.id };
   }
   if (!item.asset_id) throw gone();
-  const current = await findAsset(ctx.db, ctx.orgId, item.asset_id);
+  const current = await findAssetRow(ctx, item.asset_id);
   if (!current) throw gone();
   if (item.kind === 'changed') {
     const changes = detail.changes as FieldChange[];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { can, type OrgContext } from '../../platform/context';
 import { AppError, ValidationError, zodFields } from '../../platform/errors';
 import { attachmentDisposition } from '../../platform/filetype';
-import { apiRoute, jsonBody, orgPage, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, jsonBody, orgPage, type AppDeps, type RouteRequest, type PageCtx } from '../../web/http';
 import { dateFields, dateParts, text, type FormBody } from '../../web/forms';
 import { objectHistory } from '../audit/service';
 import { allSites } from '../sites/service';
@@ -17,7 +17,7 @@ import * as docs from './service';
 import { registerUploads, requireUpload } from './upload';
 
 const TAG = 'Documents';
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 /** Up to this many assets are offered in the attach pick-lists; bigger estates attach from a link carrying the asset. */
 const ASSET_CHOICES = 300;
 
@@ -70,7 +70,7 @@ const uploadDescription = 'Send multipart/form-data: `file` (the file; its type 
 
 function registerApi(scope: FastifyInstance, deps: AppDeps) {
   const max = deps.config.storage.maxUploadBytes;
-  const write = 'engineer, manager or admin';
+  const write = 'assets:write' as const;
   apiRoute(scope, deps, 'GET', '/documents', { summary: 'List documents, newest first', tag: TAG, query: documentListQuery, response: z.object({ items: z.array(documentSummaryOut), next: z.string().nullable() }) },
     async (req, ctx) => docs.listDocuments(ctx, req.query));
   apiRoute(scope, deps, 'POST', '/documents', { summary: 'Upload a document (multipart/form-data)', description: uploadDescription, tag: TAG, status: 201, response: documentOut, permission: write },
@@ -84,7 +84,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
     async (req, ctx) => docs.getDocument(ctx, idOf(req)));
   apiRoute(scope, deps, 'PATCH', '/documents/:id', { summary: 'Change a document’s title, category, tags or review date (only the fields sent)', tag: TAG, body: documentPatch, response: documentOut, permission: write },
     async (req, ctx) => docs.updateDocument(ctx, idOf(req), jsonBody(req)));
-  apiRoute(scope, deps, 'DELETE', '/documents/:id', { summary: 'Delete a document and all its versions', tag: TAG, permission: 'manager or admin' },
+  apiRoute(scope, deps, 'DELETE', '/documents/:id', { summary: 'Delete a document and all its versions', tag: TAG, permission: 'estate:delete' },
     async (req, ctx) => { await docs.deleteDocument(ctx, deps.storage, idOf(req)); });
   apiRoute(scope, deps, 'POST', '/documents/:id/versions', { summary: 'Upload a new version (multipart/form-data, field `file`); earlier versions stay downloadable', tag: TAG, status: 201, response: documentOut, permission: write },
     async (req, ctx) => {
@@ -97,7 +97,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
   apiRoute(scope, deps, 'POST', '/documents/:id/detach', { summary: 'Detach the document from something it is attached to', tag: TAG, body: attachBody, response: documentOut, permission: write },
     async (req, ctx) => docs.detachDocument(ctx, idOf(req), jsonBody(req)));
   apiRoute(scope, deps, 'GET', '/documents/:id/versions/:version/download', { summary: 'Download a version (a number, or "latest") as an attachment', tag: TAG },
-    async (req, ctx, reply) => sendDownload(req, reply, await docs.openVersion(ctx, deps.storage, idOf(req), (req.params as any).version)));
+    async (req, ctx, reply) => sendDownload(req, reply, await docs.openVersion(ctx, deps.storage, idOf(req), req.params.version)));
 }
 
 // ---- pages ------------------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(scope, deps, 'GET', '/documents/new', 'assets:write', async (req, _reply, p) => {
-    const preset = text((req.query as any)?.target);
+    const preset = text(req.query.target);
     return renderUploadForm(p, deps, { values: { target: preset ?? 'organisation' }, body: null, errors: {} });
   });
 
@@ -252,7 +252,7 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
   orgPage(scope, deps, 'GET', '/documents/:id', 'estate:read', async (req, _reply, p) => renderShow(p, deps, await docs.getDocument(p.ctx, idOf(req))));
 
   orgPage(scope, deps, 'GET', '/documents/:id/versions/:version/download', 'estate:read', async (req, reply, p) =>
-    sendDownload(req, reply, await docs.openVersion(p.ctx, deps.storage, idOf(req), (req.params as any).version)));
+    sendDownload(req, reply, await docs.openVersion(p.ctx, deps.storage, idOf(req), req.params.version)));
 
   orgPage(scope, deps, 'POST', '/documents/:id/versions', 'assets:write', async (req, _reply, p) => {
     const doc = await docs.getDocument(p.ctx, idOf(req));

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../web/http';
 import { dateFields, dateParts, text, type FormBody } from '../../web/forms';
 import { allSystems } from '../systems/service';
 import {
@@ -17,7 +17,7 @@ const disclosureOut = z.object({
   overdue: z.boolean().describe('Open and past its deadline'), closedLate: z.boolean(), createdAt: z.string(), updatedAt: z.string(),
 });
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 
 function fromForm(body: FormBody) {
   return {
@@ -28,7 +28,7 @@ function fromForm(body: FormBody) {
 
 export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
   const tag = 'Disclosure log';
-  const write = 'manager or admin';
+  const write = 'estate:write' as const;
   apiRoute(app, deps, 'GET', '/disclosures', { summary: 'List the subject access and disclosure log, newest first', tag, query: disclosureListQuery, response: z.object({ items: z.array(disclosureOut), next: z.string().nullable() }) },
     async (req, ctx) => log.listDisclosures(ctx, req.query));
   apiRoute(app, deps, 'POST', '/disclosures', { summary: 'Log a request for images; the statutory deadline is computed', tag, status: 201, body: disclosureFields, response: disclosureOut, permission: write },
@@ -36,7 +36,7 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/disclosures/:id', { summary: 'Get a logged request', tag, response: disclosureOut }, async (req, ctx) => log.getDisclosure(ctx, idOf(req)));
   apiRoute(app, deps, 'PATCH', '/disclosures/:id', { summary: 'Change a logged request (only the fields sent), e.g. record its outcome', tag, body: disclosurePatch, response: disclosureOut, permission: write },
     async (req, ctx) => log.updateDisclosure(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/disclosures/:id', { summary: 'Delete a logged request', tag, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', '/disclosures/:id', { summary: 'Delete a logged request', tag, permission: 'estate:delete' },
     async (req, ctx) => { await log.deleteDisclosure(ctx, idOf(req)); });
 
   const P = '/compliance/disclosures';
@@ -66,7 +66,7 @@ export function registerDisclosureRoutes(app: FastifyInstance, deps: AppDeps) {
     }, status);
   };
   orgPage(app, deps, 'GET', `${P}/new`, 'estate:write', async (req, _reply, p) =>
-    form(p, null, { systemId: text((req.query as any)?.system), outcome: 'open' }, null, {}));
+    form(p, null, { systemId: text(req.query.system), outcome: 'open' }, null, {}));
   orgPage(app, deps, 'POST', P, 'estate:write', async (req, _reply, p) => {
     const body = req.body as FormBody;
     const input = fromForm(body);

@@ -94,7 +94,7 @@ export function registerDpiaRoutes(app: FastifyInstance, deps: AppDeps): void {
 
 function registerDpiaApi(app: FastifyInstance, deps: AppDeps) {
   const tag = 'DPIAs';
-  const write = 'manager or admin';
+  const write = 'estate:write' as const;
   apiRoute(app, deps, 'GET', '/dpias', { summary: 'List DPIAs, with whether each is due for review and why', tag, query: dpiaListQuery, response: z.object({ items: z.array(dpiaOut) }) },
     async (req, ctx) => ({ items: await dpias.listDpias(ctx, req.query) }));
   apiRoute(app, deps, 'POST', '/dpias', { summary: 'Start the DPIA of a system (version 1, a draft)', tag, status: 201, body: dpiaCreate, response: dpiaOut, permission: write },

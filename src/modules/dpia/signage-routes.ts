@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../../platform/context';
-import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, jsonBody, orgPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../web/http';
 import { dateFields, dateParts, list, text, type FormBody } from '../../web/forms';
 import { allSites } from '../sites/service';
 import { CONDITION_LABELS, SIGN_CONDITIONS, signInput, signListQuery, signPatch, type Sign } from './schemas';
@@ -14,7 +14,7 @@ const signOut = z.object({
   createdAt: z.string(), updatedAt: z.string(),
 });
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 
 function signFromForm(body: FormBody) {
   const shows = list(body.shows);
@@ -28,7 +28,7 @@ function signFromForm(body: FormBody) {
 
 export function registerSignageRoutes(app: FastifyInstance, deps: AppDeps) {
   const tag = 'Signage';
-  const write = 'manager or admin';
+  const write = 'estate:write' as const;
   apiRoute(app, deps, 'GET', '/signs', { summary: 'List the signage register', tag, query: signListQuery, response: z.object({ items: z.array(signOut), next: z.string().nullable() }) },
     async (req, ctx) => signage.listSigns(ctx, req.query));
   apiRoute(app, deps, 'POST', '/signs', { summary: 'Record a sign at a site', tag, status: 201, body: signInput, response: signOut, permission: write },
@@ -36,13 +36,13 @@ export function registerSignageRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/signs/:id', { summary: 'Get a sign', tag, response: signOut }, async (req, ctx) => signage.getSign(ctx, idOf(req)));
   apiRoute(app, deps, 'PATCH', '/signs/:id', { summary: 'Change a sign (only the fields sent), e.g. after checking it', tag, body: signPatch, response: signOut, permission: write },
     async (req, ctx) => signage.updateSign(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/signs/:id', { summary: 'Delete a sign', tag, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', '/signs/:id', { summary: 'Delete a sign', tag, permission: 'estate:delete' },
     async (req, ctx) => { await signage.deleteSign(ctx, idOf(req)); });
 
   const P = '/compliance/signage';
   orgPage(app, deps, 'GET', P, 'estate:read', async (req, _reply, p) => {
     const sites = await allSites(p.ctx);
-    const wanted = text((req.query as any)?.site);
+    const wanted = text(req.query.site);
     const site = sites.find((s) => s.id === wanted) ?? null;
     const signs = await signage.allSigns(p.ctx, site?.id);
     return p.render('dpia/views/signage-list.njk', {
@@ -67,7 +67,7 @@ export function registerSignageRoutes(app: FastifyInstance, deps: AppDeps) {
     }, status);
   };
   orgPage(app, deps, 'GET', `${P}/new`, 'estate:write', async (req, _reply, p) =>
-    form(p, null, { siteId: text((req.query as any)?.site), condition: 'good' }, null, {}));
+    form(p, null, { siteId: text(req.query.site), condition: 'good' }, null, {}));
   orgPage(app, deps, 'POST', P, 'estate:write', async (req, _reply, p) => {
     const body = req.body as FormBody;
     const input = signFromForm(body);

@@ -28,6 +28,18 @@ export async function findingsOfAsset(tx: Tx, orgId: string, assetId: string) {
   return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('asset_id', '=', assetId).execute();
 }
 
+export async function insertFinding(tx: Tx, row: FindingsTable) {
+  await tx.insertInto('findings').values(row).execute();
+}
+
+export async function updateFinding(tx: Tx, id: string, set: Partial<Omit<FindingsTable, 'id' | 'org_id' | 'asset_id'>>) {
+  await tx.updateTable('findings').set(set).where('id', '=', id).execute();
+}
+
+export async function unresolvedFindings(tx: Tx, orgId: string) {
+  return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('status', '!=', 'resolved').orderBy('id').execute();
+}
+
 export async function findFinding(tx: Tx, orgId: string, id: string) {
   return tx.selectFrom('findings').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }

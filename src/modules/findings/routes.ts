@@ -30,11 +30,11 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/findings', { summary: 'List findings: newest first, or most severe first with sort=severity', tag: 'Findings', query: findingListQuery, response: z.object({ items: z.array(listItemOut), next: z.string().nullable() }) },
     async (req, ctx) => findings.listFindings(ctx, req.query));
   apiRoute(app, deps, 'GET', '/findings/:id', { summary: 'Get a finding', tag: 'Findings', response: findingOut },
-    async (req, ctx) => findings.getFinding(ctx, (req.params as any).id));
-  apiRoute(app, deps, 'POST', '/findings/:id/accept', { summary: 'Accept the risk, with a reason and a review date', tag: 'Findings', body: acceptInput, response: findingOut, permission: 'manager or admin' },
-    async (req, ctx) => findings.acceptFinding(ctx, (req.params as any).id, jsonBody(req)));
-  apiRoute(app, deps, 'POST', '/findings/:id/reopen', { summary: 'Withdraw an accepted risk', tag: 'Findings', response: findingOut, permission: 'manager or admin' },
-    async (req, ctx) => findings.reopenFinding(ctx, (req.params as any).id));
+    async (req, ctx) => findings.getFinding(ctx, req.params.id));
+  apiRoute(app, deps, 'POST', '/findings/:id/accept', { summary: 'Accept the risk, with a reason and a review date', tag: 'Findings', body: acceptInput, response: findingOut, permission: 'estate:write' },
+    async (req, ctx) => findings.acceptFinding(ctx, req.params.id, jsonBody(req)));
+  apiRoute(app, deps, 'POST', '/findings/:id/reopen', { summary: 'Withdraw an accepted risk', tag: 'Findings', response: findingOut, permission: 'estate:write' },
+    async (req, ctx) => findings.reopenFinding(ctx, req.params.id));
 
   orgPage(app, deps, 'GET', '/findings', 'estate:read', async (req, _reply, p) => {
     const raw = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([k, v]) => typeof v === 'string' && v !== '' && k !== 'limit'));
@@ -67,7 +67,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '/findings/:id', 'estate:read', async (req, _reply, p) => {
-    const finding = await findings.getFinding(p.ctx, (req.params as any).id);
+    const finding = await findings.getFinding(p.ctx, req.params.id);
     const [asset, history] = await Promise.all([getAsset(p.ctx, finding.assetId), objectHistory(p.ctx, 'finding', finding.id)]);
     return p.render('findings/views/show.njk', {
       title: finding.title, finding, asset, history, tags: SEVERITY_TAGS, statusLabels: STATUS_LABELS,
@@ -77,7 +77,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'POST', '/findings/:id/accept', 'estate:write', async (req, _reply, p) => {
-    const finding = await findings.getFinding(p.ctx, (req.params as any).id);
+    const finding = await findings.getFinding(p.ctx, req.params.id);
     const body = req.body as FormBody;
     const input = { reason: text(body.reason) ?? '', reviewDate: dateParts(body, 'reviewDate') ?? '' };
     return submitForm(p, async () => {
@@ -93,7 +93,7 @@ export function registerFindingRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'POST', '/findings/:id/reopen', 'estate:write', async (req, _reply, p) => {
-    const finding = await findings.reopenFinding(p.ctx, (req.params as any).id);
+    const finding = await findings.reopenFinding(p.ctx, req.params.id);
     return p.redirect(`${p.base}/findings/${finding.id}`, 'Accepted risk withdrawn: the finding is open again');
   });
 }

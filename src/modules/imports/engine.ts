@@ -16,7 +16,7 @@ import { catalogueRuntime } from '../../catalog';
 import { identify, packEvidence } from '../../domain/provenance';
 import { evaluatePolicy, type PolicyInput } from '../../domain/policy';
 import { recordAudit } from '../audit/repo';
-import { searchText, toAsset } from '../assets/repo';
+import { replaceAssetRow, searchText, toAsset } from '../assets/service';
 import { textKey } from '../assets/schemas';
 import { compiledForOrg, evaluateAsset, evidenceFromAsset } from '../provenance/service';
 import * as N from './normalise';
@@ -479,8 +479,7 @@ async function secondRead(plan: Plan, report: ReturnType<typeof progressReporter
           const before = existing.get(plan.idOf(slot));
           if (!before) throw new AppError(409, 'register_changed', 'The register changed while the import was running (an asset was deleted). Nothing was imported; run it again');
           const after = plan.merged(before, r, now, slot);
-          const { id: _id, org_id: _org, created_at: _c, ...cols } = after;
-          await tx.updateTable('assets').set(cols).where('org_id', '=', ctx.orgId).where('id', '=', after.id).execute();
+          await replaceAssetRow(tx, after);
           const result = await evaluateAsset(tx, ctx, after);
           findingsOpened += result.opened;
           await recordAudit(tx, { orgId: ctx.orgId, actor: ctx.actor, action: 'update', objectType: 'asset', objectId: after.id,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { can } from '../../platform/context';
 import { AppError, parseInput, ValidationError } from '../../platform/errors';
 import { csvStream } from '../../platform/csv';
-import { apiRoute, orgPage, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, orgPage, type AppDeps, type PageCtx, type RouteRequest } from '../../web/http';
 import { text, type FormBody } from '../../web/forms';
 import { LIMITS } from './read';
 import { FIELD_LABELS, IMPORT_FIELDS, mappingSchema, runListQuery, runOut, uploadFields, type ImportError } from './schemas';
@@ -11,7 +11,7 @@ import * as imports from './service';
 import { keepUpload, registerUploads, uploadOf } from './upload';
 
 const TAG = 'Imports';
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const fieldItems = (selected: string) => IMPORT_FIELDS.map((f) => ({ value: f, text: FIELD_LABELS[f], selected: f === selected }));
 /** Form field names for mapping selects: the heading's position, since headings can hold any character. */
 const mapName = (i: number) => `map-${i}`;
@@ -35,7 +35,7 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
   apiRoute(scope, deps, 'GET', '/imports', { summary: 'List spreadsheet imports, newest first', tag: TAG, query: runListQuery, response: listOut },
     async (req, ctx) => imports.listRuns(ctx, parseInput(runListQuery, req.query).before));
   apiRoute(scope, deps, 'POST', '/imports', {
-    summary: 'Import a spreadsheet (multipart/form-data), as a background job', tag: TAG, status: 202, permission: 'engineer, manager or admin',
+    summary: 'Import a spreadsheet (multipart/form-data), as a background job', tag: TAG, status: 202, permission: 'assets:write',
     description: 'Send `file` (CSV or XLSX) and optionally `mapping` (JSON object of heading → field: '
       + `${IMPORT_FIELDS.join(', ')}), \`sheet\`, \`createSites\` (true to create sites the file names; manager or admin), \`dryRun\` (true to check and report without writing). `
       + 'Answers 202 with the import; GET /imports/{id} until `state` is done, failed (row errors or a bad file) or, for a dry run, previewed; `report` (or `preview`) then says what happened, row errors included.',
@@ -91,9 +91,9 @@ async function renderMapping(p: PageCtx, deps: AppDeps, run: imports.RunView, op
   }, opts.status ?? 200);
 }
 
-async function renderRun(p: PageCtx, req: FastifyRequest, reply: FastifyReply, run: imports.RunView, opts: { errors?: Record<string, string>; status?: number } = {}) {
+async function renderRun(p: PageCtx, req: RouteRequest, reply: FastifyReply, run: imports.RunView, opts: { errors?: Record<string, string>; status?: number } = {}) {
   const busy = imports.isBusy(run);
-  const auto = (req.query as any)?.auto !== '0';
+  const auto = req.query.auto !== '0';
   // While a job works the page reloads itself (no JavaScript needed); people can switch that off (WCAG 2.2.1).
   // The HTTP Refresh header does what <meta http-equiv="refresh"> does.
   if (busy && auto) reply.header('refresh', '3');

@@ -1,5 +1,6 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type InsertObject, type SqlBool, type UpdateObject } from 'kysely';
 import type { Tx } from '../../platform/context';
+import type { DB } from '../../platform/schema';
 import type { MaintenanceSchedulesTable, MaintenanceVisitsTable } from '../../platform/tables/maintenance';
 import type { TargetType } from './schemas';
 
@@ -163,4 +164,54 @@ export async function findLiveFeed(tx: Tx, tokenHash: string) {
 export async function feedsOf(tx: Tx, userId: string, orgId: string) {
   return tx.selectFrom('maintenance_feeds').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null)
     .where((eb) => eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)])).orderBy('created_at', 'desc').execute();
+}
+
+// ---- writes --------------------------------------------------------------------------------------------------------
+
+export async function insertSchedule(tx: Tx, row: InsertObject<DB, 'maintenance_schedules'>) {
+  await tx.insertInto('maintenance_schedules').values(row).execute();
+}
+
+export async function updateSchedule(tx: Tx, orgId: string, id: string, set: UpdateObject<DB, 'maintenance_schedules'>) {
+  await tx.updateTable('maintenance_schedules').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function deleteSchedule(tx: Tx, orgId: string, id: string) {
+  await tx.deleteFrom('maintenance_schedules').where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function insertVisit(tx: Tx, row: InsertObject<DB, 'maintenance_visits'>) {
+  await tx.insertInto('maintenance_visits').values(row).execute();
+}
+
+export async function updateVisit(tx: Tx, orgId: string, id: string, set: UpdateObject<DB, 'maintenance_visits'>) {
+  await tx.updateTable('maintenance_visits').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function insertFeed(tx: Tx, row: InsertObject<DB, 'maintenance_feeds'>) {
+  await tx.insertInto('maintenance_feeds').values(row).execute();
+}
+
+export async function revokeFeed(tx: Tx, userId: string, id: string, at: string) {
+  await tx.updateTable('maintenance_feeds').set({ revoked_at: at }).where('id', '=', id).where('user_id', '=', userId).execute();
+}
+
+export async function touchFeed(tx: Tx, id: string, at: string) {
+  await tx.updateTable('maintenance_feeds').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
+// ---- reads across organisations (the reminders job and an installer's board have no single organisation) --------
+
+export async function allOrgIds(tx: Tx): Promise<string[]> {
+  return (await tx.selectFrom('organisations').select('id').execute()).map((o) => o.id);
+}
+
+/** Sites of one organisation for the cross-organisation board's filter (the caller checked membership). */
+export async function sitePickList(tx: Tx, orgId: string) {
+  return tx.selectFrom('sites').select(['id', 'name']).where('org_id', '=', orgId).orderBy('name_key').limit(2000).execute();
+}
+
+/** The engineer's name and e-mail as recorded on a visit (the caller checked membership). */
+export async function engineerOf(tx: Tx, userId: string) {
+  return tx.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirstOrThrow();
 }

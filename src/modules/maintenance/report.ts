@@ -1,8 +1,11 @@
 import { csvText } from '../../platform/csv';
 import { requirePermission, type OrgContext } from '../../platform/context';
-import { notFound, parseInput } from '../../platform/errors';
+import { parseInput } from '../../platform/errors';
 import { longDate } from '../../platform/clock';
 import * as repo from './repo';
+import { organisationName } from '../organisations/service';
+import { getSite } from '../sites/service';
+import { getSystem } from '../systems/service';
 import { CHECKLIST_ITEMS, CHECKLIST_LABELS, RESULT_LABELS, reportQuery } from './schemas';
 import { toVisit, type Visit } from './service';
 import { taggedPdf } from '../../platform/pdf';
@@ -11,20 +14,16 @@ import { taggedPdf } from '../../platform/pdf';
 export async function maintenanceLog(ctx: OrgContext, query: unknown) {
   requirePermission(ctx, 'estate:read');
   const q = parseInput(reportQuery, query);
-  const org = await ctx.db.selectFrom('organisations').select('name').where('id', '=', ctx.orgId).executeTakeFirstOrThrow();
-  let scope = `${org.name} (whole organisation)`;
+  const orgName = await organisationName(ctx);
+  let scope = `${orgName} (whole organisation)`;
   if (q.site) {
-    const s = await ctx.db.selectFrom('sites').select('name').where('org_id', '=', ctx.orgId).where('id', '=', q.site).executeTakeFirst();
-    if (!s) throw notFound('Site');
-    scope = `Site: ${s.name}`;
+    scope = `Site: ${(await getSite(ctx, q.site)).name}`;
   }
   if (q.system) {
-    const s = await ctx.db.selectFrom('systems').select('name').where('org_id', '=', ctx.orgId).where('id', '=', q.system).executeTakeFirst();
-    if (!s) throw notFound('System');
-    scope = `System: ${s.name}`;
+    scope = `System: ${(await getSystem(ctx, q.system)).name}`;
   }
   const rows = await repo.listVisits(ctx.db, ctx.orgId, { from: q.from, to: q.to, site: q.site, system: q.system, limit: 10_000, oldestFirst: true });
-  return { orgName: org.name, scope, from: q.from, to: q.to, visits: rows.map(toVisit) };
+  return { orgName, scope, from: q.from, to: q.to, visits: rows.map(toVisit) };
 }
 
 type Log = Awaited<ReturnType<typeof maintenanceLog>>;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can, type Role } from '../../platform/context';
 import { AppError, parseInput } from '../../platform/errors';
-import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type PageCtx } from '../../web/http';
+import { apiRoute, jsonBody, orgPage, renderPage, submitForm, type AppDeps, type RouteRequest, type PageCtx } from '../../web/http';
 import { dateFields, dateParts, text, type FormBody } from '../../web/forms';
 import { objectHistory } from '../audit/service';
 import { STATUS_LABELS as ASSET_STATUS_LABELS } from '../assets/schemas';
@@ -43,7 +43,7 @@ const dueOut = z.object({
 });
 const toDueOut = (i: svc.DueOccurrence) => ({ key: i.key, scheduleId: i.scheduleId, title: i.title, dueDate: i.dueDate, status: i.status, missed: i.missed, leadDays: i.leadDays, where: i.where, assigneeUserId: i.assigneeUserId, assigneeEmail: i.assigneeEmail, path: i.path });
 
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
 const queryOf = (req: FastifyRequest) => Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string' && v !== '')) as Record<string, string>;
 
 export const STATUS_TAGS: Record<string, string> = { overdue: 'govuk-tag--red', due: 'govuk-tag--yellow', upcoming: 'govuk-tag--blue', done: 'govuk-tag--green', planned: 'govuk-tag--grey' };
@@ -61,29 +61,29 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: AppDeps): 
       const q = parseInput(dueQuery.pick({ site: true, engineer: true }), req.query);
       return { items: await svc.listSchedules(ctx, { siteId: q.site, engineer: q.engineer }) };
     });
-  apiRoute(app, deps, 'POST', '/maintenance/schedules', { summary: 'Add a maintenance schedule (RFC 5545 RRULE on London calendar dates)', tag: TAG, status: 201, body: scheduleFields, response: scheduleOut, permission: 'manager or admin' },
+  apiRoute(app, deps, 'POST', '/maintenance/schedules', { summary: 'Add a maintenance schedule (RFC 5545 RRULE on London calendar dates)', tag: TAG, status: 201, body: scheduleFields, response: scheduleOut, permission: 'estate:write' },
     async (req, ctx) => svc.createSchedule(ctx, jsonBody(req)));
   apiRoute(app, deps, 'GET', '/maintenance/schedules/:id', { summary: 'Get a maintenance schedule', tag: TAG, response: scheduleOut.extend({ nextDates: z.array(z.string()) }) },
     async (req, ctx) => {
       const s = await svc.getSchedule(ctx, idOf(req));
       return { ...s, nextDates: (await svc.upcomingDates(ctx, s)).dates };
     });
-  apiRoute(app, deps, 'PATCH', '/maintenance/schedules/:id', { summary: 'Change a maintenance schedule (only the fields sent)', tag: TAG, body: schedulePatch, response: scheduleOut, permission: 'manager or admin' },
+  apiRoute(app, deps, 'PATCH', '/maintenance/schedules/:id', { summary: 'Change a maintenance schedule (only the fields sent)', tag: TAG, body: schedulePatch, response: scheduleOut, permission: 'estate:write' },
     async (req, ctx) => svc.updateSchedule(ctx, idOf(req), jsonBody(req)));
-  apiRoute(app, deps, 'DELETE', '/maintenance/schedules/:id', { summary: 'Delete a maintenance schedule (its visits stay in the log)', tag: TAG, permission: 'manager or admin' },
+  apiRoute(app, deps, 'DELETE', '/maintenance/schedules/:id', { summary: 'Delete a maintenance schedule (its visits stay in the log)', tag: TAG, permission: 'estate:delete' },
     async (req, ctx) => { await svc.deleteSchedule(ctx, idOf(req)); });
   apiRoute(app, deps, 'GET', '/maintenance/visits', { summary: 'List maintenance visits, newest first', tag: TAG, query: visitListQuery, response: z.object({ items: z.array(visitOut) }) },
     async (req, ctx) => ({ items: await svc.listVisits(ctx, req.query) }));
-  apiRoute(app, deps, 'POST', '/maintenance/visits', { summary: 'Record a maintenance visit (planned or done); a done visit can update assets', tag: TAG, status: 201, body: visitFields, response: visitOut, permission: 'engineer, manager or admin' },
+  apiRoute(app, deps, 'POST', '/maintenance/visits', { summary: 'Record a maintenance visit (planned or done); a done visit can update assets', tag: TAG, status: 201, body: visitFields, response: visitOut, permission: 'assets:write' },
     async (req, ctx) => svc.recordVisit(ctx, jsonBody(req)));
   apiRoute(app, deps, 'GET', '/maintenance/visits/:id', { summary: 'Get a maintenance visit', tag: TAG, response: visitOut },
     async (req, ctx) => svc.getVisit(ctx, idOf(req)));
-  apiRoute(app, deps, 'PATCH', '/maintenance/visits/:id', { summary: 'Complete or correct a maintenance visit (only the fields sent)', tag: TAG, body: visitFields.partial(), response: visitOut, permission: 'engineer, manager or admin' },
+  apiRoute(app, deps, 'PATCH', '/maintenance/visits/:id', { summary: 'Complete or correct a maintenance visit (only the fields sent)', tag: TAG, body: visitFields.partial(), response: visitOut, permission: 'assets:write' },
     async (req, ctx) => svc.updateVisit(ctx, idOf(req), jsonBody(req)));
 
   // ---- calendar feeds: the token is the credential, so no session and no org in the URL ----
-  app.get('/calendar/:file', async (req, reply) => {
-    const file = (req.params as { file: string }).file;
+  app.get<{ Params: { file: string } }>('/calendar/:file', async (req, reply) => {
+    const file = req.params.file;
     const token = file.endsWith('.ics') ? file.slice(0, -4) : '';
     const feed = token ? await svc.feedItems(deps.db, token) : null;
     if (!feed) throw new AppError(404, 'not_found', 'This calendar feed does not exist or has been revoked.');

@@ -10,6 +10,7 @@ import { auditedChange } from '../audit/write';
 import { describe as describeAsset, updateAsset } from '../assets/service';
 import { documentExists, documentReviewsDue, uploadDocument } from '../documents/service';
 import type { DueItem } from '../reminders/service';
+import { organisationName } from '../organisations/service';
 import * as repo from './repo';
 import {
   dueQuery, feedInput, scheduleFields, schedulePatch, visitFields, visitListQuery,
@@ -95,11 +96,11 @@ export async function createSchedule(ctx: OrgContext, body: unknown): Promise<Sc
     await checkMember(tx, ctx, input.assigneeUserId, 'assigneeUserId');
     const now = nowIso();
     const id = newId();
-    await tx.insertInto('maintenance_schedules').values({
+    await repo.insertSchedule(tx, {
       id, org_id: ctx.orgId, title: input.title, ...repo.targetColumns(input.target.type, targetId), rrule: input.rrule, start_date: input.startDate,
       assignee_user_id: input.assigneeUserId, checklist_json: JSON.stringify(input.checklist), lead_days: input.leadDays, template: input.template,
       active: input.active ? 1 : 0, notes: input.notes, created_at: now, updated_at: now,
-    }).execute();
+    });
     const s = await loadSchedule(tx, ctx.orgId, id);
     return { result: s, action: 'create', objectType: 'maintenance-schedule', objectId: id, summary: `Added maintenance schedule ${s.title} (${s.ruleText})`, after: auditView(s) };
   });
@@ -118,11 +119,11 @@ export async function updateSchedule(ctx: OrgContext, id: string, body: unknown)
     checkFallsDue(input.rrule, input.startDate);
     const targetId = await checkTarget(tx, ctx, input.target, 'target.id');
     await checkMember(tx, ctx, input.assigneeUserId, 'assigneeUserId');
-    await tx.updateTable('maintenance_schedules').set({
+    await repo.updateSchedule(tx, ctx.orgId, id, {
       title: input.title, ...repo.targetColumns(input.target.type, targetId), rrule: input.rrule, start_date: input.startDate,
       assignee_user_id: input.assigneeUserId, checklist_json: JSON.stringify(input.checklist), lead_days: input.leadDays, template: input.template,
       active: input.active ? 1 : 0, notes: input.notes, updated_at: nowIso(),
-    }).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+    });
     const after = await loadSchedule(tx, ctx.orgId, id);
     return { result: after, action: 'update', objectType: 'maintenance-schedule', objectId: id, summary: `Changed maintenance schedule ${after.title}`, before: auditView(before), after: auditView(after) };
   });
@@ -133,7 +134,7 @@ export async function deleteSchedule(ctx: OrgContext, id: string): Promise<void>
   requirePermission(ctx, 'estate:delete');
   await auditedChange(ctx, async (tx) => {
     const before = await loadSchedule(tx, ctx.orgId, id);
-    await tx.deleteFrom('maintenance_schedules').where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+    await repo.deleteSchedule(tx, ctx.orgId, id);
     return { result: undefined, action: 'delete', objectType: 'maintenance-schedule', objectId: id, summary: `Deleted maintenance schedule ${before.title}`, before: auditView(before) };
   });
 }
@@ -200,7 +201,7 @@ async function dueFor(db: Kysely<DB> | Tx, orgIds: string[], q: { from: string; 
  * `today` defaults to the London date now.
  */
 export async function listDueItems(db: Kysely<DB>, q: { orgId?: string; from: string; to: string; today?: string }): Promise<DueOccurrence[]> {
-  const orgIds = q.orgId ? [q.orgId] : (await db.selectFrom('organisations').select('id').execute()).map((o) => o.id);
+  const orgIds = q.orgId ? [q.orgId] : await repo.allOrgIds(db);
   return dueFor(db, orgIds, { from: q.from, to: q.to, today: q.today ?? londonToday() });
 }
 
@@ -230,7 +231,7 @@ export async function dueBoard(ctx: OrgContext, query: unknown, now = new Date()
   const today = londonToday(now);
   const to = q.to ?? addDays(today, 90);
   const items = await dueFor(ctx.db, [ctx.orgId], { from: q.from ?? '2000-01-01', to, today, siteId: q.site, engineer: q.engineer });
-  const org = await ctx.db.selectFrom('organisations').select(['id', 'name']).where('id', '=', ctx.orgId).executeTakeFirstOrThrow();
+  const org = { id: ctx.orgId, name: await organisationName(ctx) };
   // Document reviews belong to no site or engineer, so a filtered view leaves them out.
   const documents = q.site || q.engineer ? [] : await documentsDue(ctx.db, [org], today, to);
   return board(items, documents, today, to);
@@ -252,7 +253,7 @@ export async function crossOrgBoard(db: Kysely<DB>, userId: string, f: { org?: s
   const sites: { id: string; name: string; org: string }[] = [];
   for (const o of chosen) {
     for (const m of await repo.members(db, o.id)) engineers.set(m.id, m.name || m.email);
-    for (const s of await db.selectFrom('sites').select(['id', 'name']).where('org_id', '=', o.id).orderBy('name_key').limit(2000).execute()) sites.push({ ...s, org: o.name });
+    for (const s of await repo.sitePickList(db, o.id)) sites.push({ ...s, org: o.name });
   }
   return { orgs, board: board(items, documents, today, to), engineers: [...engineers].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)), sites };
 }
@@ -343,7 +344,7 @@ async function planVisit(ctx: OrgContext, input: VisitInput): Promise<VisitPlan>
   if (input.status === 'planned' && input.assetUpdates.length) throw new ValidationError({ assetUpdates: 'Asset changes are recorded when the visit is done' });
   const engineerId = input.engineerUserId ?? (ctx.actor.type === 'user' ? ctx.actor.id : null);
   await checkMember(ctx.db, ctx, engineerId, 'engineerUserId');
-  const engineer = engineerId ? await ctx.db.selectFrom('users').select(['name', 'email']).where('id', '=', engineerId).executeTakeFirstOrThrow() : null;
+  const engineer = engineerId ? await repo.engineerOf(ctx.db, engineerId) : null;
   for (const [i, id] of input.documentIds.entries()) {
     if (!(await documentExists(ctx, id))) throw new ValidationError({ [`documentIds.${i}`]: 'Choose a document of this organisation' });
   }
@@ -410,14 +411,14 @@ export async function recordVisit(ctx: OrgContext, body: unknown, upload?: { fil
     if (input.status === 'done') await applyAssetUpdates(ctx, tx, input.assetUpdates);
     const id = newId();
     const now = nowIso();
-    await tx.insertInto('maintenance_visits').values({
+    await repo.insertVisit(tx, {
       id, org_id: ctx.orgId, schedule_id: schedule?.id ?? null, occurrence_date: occurrence, ...repo.targetColumns(target.type, target.id),
       status: input.status, visit_date: input.visitDate, engineer_user_id: plan.engineer.id, engineer_label: plan.engineer.label,
       checklist_json: JSON.stringify(input.checklist), faults: input.faults, notes: input.notes, document_ids_json: JSON.stringify(documentIds),
       asset_updates_json: JSON.stringify(input.assetUpdates), next_due_date: null, created_by: ctx.actor.label, created_at: now, updated_at: now,
-    }).execute();
+    });
     if (schedule) {
-      await tx.updateTable('maintenance_visits').set({ next_due_date: await nextDue(tx, ctx.orgId, schedule) }).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      await repo.updateVisit(tx, ctx.orgId, id, { next_due_date: await nextDue(tx, ctx.orgId, schedule) });
     }
     const v = await loadVisit(tx, ctx.orgId, id);
     return { result: v, action: 'create', objectType: 'maintenance-visit', objectId: id, summary: visitSummary(v), after: visitAudit(v) };
@@ -438,20 +439,20 @@ export async function updateVisit(ctx: OrgContext, id: string, body: unknown): P
   const { input, schedule } = plan;
   return auditedChange(ctx, async (tx) => {
     // This visit's own fulfilment does not count when working out what it fulfils now.
-    await tx.updateTable('maintenance_visits').set({ occurrence_date: null }).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+    await repo.updateVisit(tx, ctx.orgId, id, { occurrence_date: null });
     const covered = schedule ? (await repo.coverage(tx, [ctx.orgId], [schedule.id])).get(schedule.id) ?? null : null;
     const occurrence = schedule ? input.occurrenceDate ?? (input.status === 'done'
       ? fulfilledDate(schedule.rrule, schedule.startDate, input.visitDate, covered)
       : nextOccurrence(schedule.rrule, schedule.startDate, covered ?? addDays(schedule.startDate, -1))) : null;
     if (schedule && occurrence && input.status === 'done') await refuseSecondFulfilment(tx, ctx.orgId, schedule.id, occurrence, id);
     if (input.status === 'done') await applyAssetUpdates(ctx, tx, input.assetUpdates);
-    await tx.updateTable('maintenance_visits').set({
+    await repo.updateVisit(tx, ctx.orgId, id, {
       occurrence_date: occurrence, status: input.status, visit_date: input.visitDate, engineer_user_id: plan.engineer.id, engineer_label: plan.engineer.label,
       checklist_json: JSON.stringify(input.checklist), faults: input.faults, notes: input.notes, document_ids_json: JSON.stringify(input.documentIds),
       asset_updates_json: JSON.stringify([...before.assetUpdates, ...input.assetUpdates]), updated_at: nowIso(),
-    }).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+    });
     if (schedule) {
-      await tx.updateTable('maintenance_visits').set({ next_due_date: await nextDue(tx, ctx.orgId, schedule) }).where('org_id', '=', ctx.orgId).where('id', '=', id).execute();
+      await repo.updateVisit(tx, ctx.orgId, id, { next_due_date: await nextDue(tx, ctx.orgId, schedule) });
     }
     const after = await loadVisit(tx, ctx.orgId, id);
     return { result: after, action: 'update', objectType: 'maintenance-visit', objectId: id, summary: `Changed the maintenance visit of ${after.visitDate} (${after.target.label})`, before: visitAudit(before), after: visitAudit(after) };
@@ -500,7 +501,7 @@ export async function createFeed(ctx: OrgContext, body: unknown): Promise<{ feed
   const label = `${input.scope === 'mine' ? 'All my organisations' : 'This organisation'}: ${input.assignedOnly ? 'work assigned to me' : 'all maintenance'}`;
   return auditedChange(ctx, async (tx) => {
     const row = { id: newId(), org_id: input.scope === 'organisation' ? ctx.orgId : null, user_id: userId, assigned_only: input.assignedOnly ? 1 : 0, label, token_hash: sha256(token), created_at: nowIso(), last_used_at: null, revoked_at: null };
-    await tx.insertInto('maintenance_feeds').values(row).execute();
+    await repo.insertFeed(tx, row);
     return { result: { feed: toFeed(row), token }, action: 'create', objectType: 'calendar-feed', objectId: row.id, summary: `Made a maintenance calendar feed (${label})` };
   });
 }
@@ -510,7 +511,7 @@ export async function revokeFeed(ctx: OrgContext, id: string): Promise<void> {
   await auditedChange(ctx, async (tx) => {
     const feed = (await repo.feedsOf(tx, userId, ctx.orgId)).find((f) => f.id === id);
     if (!feed) throw notFound('Calendar feed');
-    await tx.updateTable('maintenance_feeds').set({ revoked_at: nowIso() }).where('id', '=', id).where('user_id', '=', userId).execute();
+    await repo.revokeFeed(tx, userId, id, nowIso());
     return { result: undefined, action: 'revoke', objectType: 'calendar-feed', objectId: id, summary: `Revoked a maintenance calendar feed (${feed.label})` };
   });
 }
@@ -530,7 +531,7 @@ export async function feedItems(db: Kysely<DB>, token: string, now = new Date())
   const items = await dueFor(db, orgIds, { from: addDays(today, -366), to: addDays(today, 366), today, engineer: feed.assigned_only ? feed.user_id : undefined });
   const at = now.toISOString();
   if (!feed.last_used_at || Date.parse(at) - Date.parse(feed.last_used_at) > 60_000) {
-    await db.updateTable('maintenance_feeds').set({ last_used_at: at }).where('id', '=', feed.id).execute();
+    await repo.touchFeed(db, feed.id, at);
   }
   return { label: feed.label, items };
 }

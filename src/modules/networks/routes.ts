@@ -56,8 +56,8 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
       return networks.listNetworks(ctx, { q: q.q, kind: q.kind, siteId: q.site, cursor: q.cursor, limit: q.limit });
     });
   orgPage(app, deps, 'GET', '/networks', 'estate:read', async (req, _reply, p) => {
-    const q = text((req.query as any).q) ?? undefined;
-    const [page, sites] = await Promise.all([networks.listNetworks(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
+    const q = text(req.query.q) ?? undefined;
+    const [page, sites] = await Promise.all([networks.listNetworks(p.ctx, { q, cursor: text(req.query.cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
     const siteName = new Map(sites.map((s) => [s.id, s.name]));
     return p.render('networks/views/list.njk', {
       title: 'Networks', q, next: page.next, canWrite: can(p.ctx.role, 'estate:write'), labels: NETWORK_KIND_LABELS,
@@ -67,7 +67,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Network>(app, deps, {
     path: 'networks', noun: 'network', tag: 'Networks', writePermission: 'estate:write',
-    api: { out: networkOut, fields: networkFields, patch: networkPatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are on it)' },
+    api: { out: networkOut, fields: networkFields, patch: networkPatch, writePermission: 'estate:write', deleteNote: ' (refused while assets are on it)' },
     service: { get: networks.getNetwork, create: networks.createNetwork, update: networks.updateNetwork, remove: networks.deleteNetwork },
     name: (n) => n.name,
     fromForm: networkFromForm,
@@ -84,7 +84,7 @@ export function registerNetworkRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '/networks/:id', 'estate:read', async (req, _reply, p) => {
-    const network = await networks.getNetwork(p.ctx, (req.params as any).id);
+    const network = await networks.getNetwork(p.ctx, req.params.id);
     const [history, sites, assetCount] = await Promise.all([objectHistory(p.ctx, 'network', network.id), allSites(p.ctx), countAssetsOnNetwork(p.ctx.db, p.ctx.orgId, network.id)]);
     return p.render('networks/views/show.njk', {
       title: network.name, network, history, assetCount, kindLabel: NETWORK_KIND_LABELS[network.kind],

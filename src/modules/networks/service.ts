@@ -95,3 +95,9 @@ export async function deleteNetwork(ctx: OrgContext, id: string): Promise<void> 
     return { result: undefined, action: 'delete', objectType: 'network', objectId: id, summary: `Deleted network ${before.name}`, before };
   });
 }
+
+/** The id of the network with this name (any case, spaces collapsed), or null. */
+export async function networkIdNamed(ctx: OrgContext, name: string): Promise<string | null> {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.findNetworkByName(ctx.db, ctx.orgId, name.trim().replace(/\s+/g, ' ')))?.id ?? null;
+}

@@ -35,3 +35,21 @@ export async function onboardingFacts(tx: Tx, orgId: string) {
   ]);
   return { sites, assets, imports, sensitive, core, scans, assessments, schedules };
 }
+
+export async function findOrgName(tx: Tx, orgId: string): Promise<string> {
+  return (await tx.selectFrom('organisations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow()).name;
+}
+
+export async function insertOrg(tx: Tx, org: { id: string; slug: string; name: string; created_at: string }) {
+  await tx.insertInto('organisations').values(org).execute();
+}
+
+/** The account a membership is granted to (the users module owns the table; this is the one column a grant names). */
+export async function findUserEmail(tx: Tx, userId: string) {
+  return tx.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
+}
+
+export async function upsertMembershipRole(tx: Tx, userId: string, orgId: string, role: string, exists: boolean, createdAt: string) {
+  if (exists) await tx.updateTable('memberships').set({ role }).where('user_id', '=', userId).where('org_id', '=', orgId).execute();
+  else await tx.insertInto('memberships').values({ user_id: userId, org_id: orgId, role, created_at: createdAt }).execute();
+}

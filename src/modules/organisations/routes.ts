@@ -5,7 +5,6 @@ import { orgPage, type AppDeps } from '../../web/http';
 import { estateOverview, onboardingTasks, whatNeedsDoing } from './service-overview';
 import { assessOrganisation, lastAssessment, originCounts, siteRisk, staleVerdicts } from '../provenance/service';
 import { barChartSvg } from '../../web/charts';
-import { severityCounts } from '../findings/repo';
 import { SEVERITY_TAGS } from '../findings/routes';
 import { SEVERITY_ORDER } from '../../domain/policy';
 

@@ -1,18 +1,38 @@
 import type { Kysely } from 'kysely';
-import type { Actor, Role } from '../../platform/context';
+import type { Actor, OrgContext, Role } from '../../platform/context';
 import type { DB } from '../../platform/schema';
 import { conflict, notFound, parseInput } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { recordAudit } from '../audit/repo';
-import { findOrgBySlug } from './repo';
+import { countOrgs, findOrgBySlug, membershipsOf, findOrgName, findUserEmail, insertOrg, membership, upsertMembershipRole } from './repo';
 import { orgInput } from './schemas';
+
+/** The organisation with this slug, or undefined (the CLI names organisations by slug). */
+export async function organisationBySlug(db: Kysely<DB>, slug: string) {
+  return findOrgBySlug(db, slug);
+}
+
+/** How many organisations there are (the first-run seed makes one only when there is none). */
+export async function organisationCount(db: Kysely<DB>): Promise<number> {
+  return countOrgs(db);
+}
+
+/** The organisations a person belongs to, with their role in each, by name. */
+export async function organisationsOf(db: Kysely<DB>, userId: string) {
+  return membershipsOf(db, userId);
+}
+
+/** The organisation's name as shown on its pages and public documents. */
+export async function organisationName(ctx: OrgContext): Promise<string> {
+  return findOrgName(ctx.db, ctx.orgId);
+}
 
 export async function createOrganisation(db: Kysely<DB>, actor: Actor, body: unknown) {
   const input = parseInput(orgInput, body);
   return db.transaction().execute(async (tx) => {
     if (await findOrgBySlug(tx, input.slug)) throw conflict('slug', `An organisation with slug "${input.slug}" already exists`);
     const org = { id: newId(), slug: input.slug, name: input.name, created_at: nowIso() };
-    await tx.insertInto('organisations').values(org).execute();
+    await insertOrg(tx, org);
     await recordAudit(tx, { orgId: org.id, actor, action: 'create', objectType: 'organisation', objectId: org.id, summary: `Created organisation ${org.name}`, after: org });
     return org;
   });
@@ -23,14 +43,10 @@ export async function grantMembership(db: Kysely<DB>, actor: Actor, orgSlug: str
   return db.transaction().execute(async (tx) => {
     const org = await findOrgBySlug(tx, orgSlug);
     if (!org) throw notFound(`Organisation "${orgSlug}"`);
-    const user = await tx.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirst();
+    const user = await findUserEmail(tx, userId);
     if (!user) throw notFound('User');
-    const existing = await tx.selectFrom('memberships').select('role').where('user_id', '=', userId).where('org_id', '=', org.id).executeTakeFirst();
-    if (existing) {
-      await tx.updateTable('memberships').set({ role }).where('user_id', '=', userId).where('org_id', '=', org.id).execute();
-    } else {
-      await tx.insertInto('memberships').values({ user_id: userId, org_id: org.id, role, created_at: nowIso() }).execute();
-    }
+    const existing = await membership(tx, userId, org.id);
+    await upsertMembershipRole(tx, userId, org.id, role, !!existing, nowIso());
     await recordAudit(tx, {
       orgId: org.id, actor, action: 'grant', objectType: 'membership', objectId: userId,
       summary: `${user.email} is now ${role}`, before: existing ? { role: existing.role } : undefined, after: { role },

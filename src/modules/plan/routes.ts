@@ -26,11 +26,11 @@ const planOut = z.object({
 export function registerPlanRoutes(app: FastifyInstance, deps: AppDeps) {
   apiRoute(app, deps, 'GET', '/plan', { summary: 'Remediation plan: devices to replace, in order, with costs', tag: 'Plan', query: planQuery, response: planOut },
     async (req, ctx) => plan.remediationPlan(ctx, req.query));
-  apiRoute(app, deps, 'PATCH', '/plan/costs', { summary: 'Set replacement unit costs per asset kind (pounds)', tag: 'Plan', body: costsInput, permission: 'manager or admin' },
+  apiRoute(app, deps, 'PATCH', '/plan/costs', { summary: 'Set replacement unit costs per asset kind (pounds)', tag: 'Plan', body: costsInput, permission: 'estate:write' },
     async (req, ctx) => { await plan.setUnitCosts(ctx, jsonBody(req)); return plan.unitCosts(ctx); });
 
   orgPage(app, deps, 'GET', '/plan', 'estate:read', async (req, _reply, p) => {
-    const budgetText = text((req.query as any).budget);
+    const budgetText = text(req.query.budget);
     let result;
     let errors: Record<string, string> = {};
     try {

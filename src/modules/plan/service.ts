@@ -1,4 +1,5 @@
 import { requirePermission, type OrgContext } from '../../platform/context';
+import * as repo from './repo';
 import { parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
 import { auditedChange } from '../audit/write';
@@ -16,7 +17,7 @@ export const TIERS: Record<number, string> = {
 
 export async function unitCosts(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
-  const rows = await ctx.db.selectFrom('replacement_costs').selectAll().where('org_id', '=', ctx.orgId).execute();
+  const rows = await repo.unitCostRows(ctx.db, ctx.orgId);
   const set = new Map(rows.map((r) => [r.kind, Number(r.unit_cost_pence)]));
   return ASSET_KINDS.map((kind) => ({ kind, pence: set.get(kind) ?? DEFAULT_UNIT_COST_PENCE[kind], isDefault: !set.has(kind) }));
 }
@@ -25,13 +26,12 @@ export async function setUnitCosts(ctx: OrgContext, body: unknown) {
   requirePermission(ctx, 'estate:write');
   const input = parseInput(costsInput, body) as Record<string, number | undefined>;
   return auditedChange(ctx, async (tx) => {
-    const before = Object.fromEntries((await tx.selectFrom('replacement_costs').selectAll().where('org_id', '=', ctx.orgId).execute()).map((r) => [r.kind, Number(r.unit_cost_pence) / 100]));
+    const before = Object.fromEntries((await repo.unitCostRows(tx, ctx.orgId)).map((r) => [r.kind, Number(r.unit_cost_pence) / 100]));
     const now = nowIso();
     for (const [kind, value] of Object.entries(input)) {
       if (value === undefined) continue;
       const pence = Math.round(value * 100);
-      await tx.insertInto('replacement_costs').values({ org_id: ctx.orgId, kind, unit_cost_pence: pence, updated_at: now })
-        .onConflict((oc) => oc.columns(['org_id', 'kind']).doUpdateSet({ unit_cost_pence: pence, updated_at: now })).execute();
+      await repo.upsertUnitCost(tx, ctx.orgId, kind, pence, now);
     }
     return { result: undefined, action: 'update', objectType: 'replacement-costs', objectId: null, summary: 'Changed replacement unit costs', before, after: input };
   });
@@ -59,15 +59,7 @@ const SEV_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low:
 export async function remediationPlan(ctx: OrgContext, query: unknown = {}) {
   requirePermission(ctx, 'estate:read');
   const q = parseInput(planQuery, query);
-  const rows = await ctx.db.selectFrom('findings')
-    .innerJoin('assets', 'assets.id', 'findings.asset_id')
-    .leftJoin('sites', 'sites.id', 'assets.site_id')
-    .leftJoin('networks', 'networks.id', 'assets.network_id')
-    .leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .select(['findings.rule', 'findings.severity', 'findings.status', 'assets.id as asset_id', 'assets.kind', 'assets.manufacturer', 'assets.model', 'assets.serial',
-      'sites.name as site_name', 'networks.name as network_name', 'asset_provenance.origin'])
-    .where('findings.org_id', '=', ctx.orgId).where('findings.status', '!=', 'resolved').where('findings.rule', 'in', PLAN_RULES)
-    .where('assets.status', '!=', 'removed').execute();
+  const rows = await repo.planFindingRows(ctx.db, ctx.orgId, PLAN_RULES);
   const costs = new Map<string, number>((await unitCosts(ctx)).map((c) => [c.kind, c.pence]));
   const byAsset = new Map<string, { rows: typeof rows }>();
   for (const r of rows) {

@@ -3,6 +3,7 @@
 // (brand, model, firmware, serial, MAC), which stay the register's. The engine reads both whenever the asset is
 // evaluated, so an edit, an import or a re-assessment never forgets what discovery saw.
 import type { Tx } from '../../platform/context';
+import * as repo from './repo';
 import type { DeviceEvidence } from '../../domain/provenance-types';
 
 export const NETWORK_FIELDS = [
@@ -48,13 +49,12 @@ export interface Observation {
   runId: string | null;
 }
 
-type Row = { asset_id: string; run_id: string | null; address: string; evidence_json: string; seen_at: string };
+type Row = repo.ObservationRow;
 const toObservation = (r: Row): Observation => ({ evidence: JSON.parse(r.evidence_json), seenAt: r.seen_at, address: r.address, runId: r.run_id });
 const CHUNK = 500;
 
 export async function observationOf(tx: Tx, orgId: string, assetId: string): Promise<Observation | null> {
-  const r = await tx.selectFrom('asset_observations').select(['asset_id', 'run_id', 'address', 'evidence_json', 'seen_at'])
-    .where('org_id', '=', orgId).where('asset_id', '=', assetId).executeTakeFirst();
+  const r = await repo.observationRowOf(tx, orgId, assetId);
   return r ? toObservation(r) : null;
 }
 
@@ -62,8 +62,7 @@ export async function observationsOf(tx: Tx, orgId: string, assetIds: string[]):
   const out = new Map<string, Observation>();
   const ids = [...new Set(assetIds)];
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await tx.selectFrom('asset_observations').select(['asset_id', 'run_id', 'address', 'evidence_json', 'seen_at'])
-      .where('org_id', '=', orgId).where('asset_id', 'in', ids.slice(i, i + CHUNK)).execute();
+    const rows = await repo.observationRowsOf(tx, orgId, ids.slice(i, i + CHUNK));
     for (const r of rows) out.set(r.asset_id, toObservation(r));
   }
   return out;
@@ -90,12 +89,6 @@ export async function recordObservations(tx: Tx, orgId: string, seen: { assetId:
     if (!had || JSON.stringify(had.evidence) !== json) changed.set(assetId, o);
     rows.push({ asset_id: assetId, org_id: orgId, run_id: o.runId, address: o.address, evidence_json: json, seen_at: o.seenAt });
   }
-  for (let i = 0; i < rows.length; i += 200) {
-    await tx.insertInto('asset_observations').values(rows.slice(i, i + 200))
-      .onConflict((oc) => oc.column('asset_id').doUpdateSet((eb) => ({
-        run_id: eb.ref('excluded.run_id'), address: eb.ref('excluded.address'), evidence_json: eb.ref('excluded.evidence_json'), seen_at: eb.ref('excluded.seen_at'),
-      })).where((eb) => eb.and([eb('asset_observations.org_id', '=', orgId), eb('asset_observations.seen_at', '<=', eb.ref('excluded.seen_at'))])))
-      .execute();
-  }
+  await repo.upsertObservationsIfNewer(tx, orgId, rows);
   return changed;
 }

@@ -1,14 +1,14 @@
 import type { OrgContext, Tx } from '../../platform/context';
 import { requirePermission } from '../../platform/context';
 import { newId, nowIso } from '../../platform/ids';
-import type { AssetsTable, FindingsTable } from '../../platform/schema';
+import type { AssetsTable } from '../../platform/schema';
 import { catalogueRuntime, compileWithOverrides } from '../../catalog';
 import { ORGANISATION_RECORD_SOURCE } from '../../catalog/types';
 import { identify, packEvidence, unpackEvidence, type CompiledCatalogue } from '../../domain/provenance';
 import type { DeviceEvidence, EvidenceItem, Verdict } from '../../domain/provenance-types';
-import { evaluatePolicy, type Finding, type PolicyInput, type Severity } from '../../domain/policy';
-import { recordAudit } from '../audit/repo';
-import { findingsOfAsset, findingWords } from '../findings/repo';
+import { evaluatePolicy, type PolicyInput, type Severity } from '../../domain/policy';
+import { syncAssetFindings } from '../findings/service';
+import * as repo from './repo';
 import { observationOf, observationsOf, type NetworkEvidence, type Observation } from './observations';
 import { describeObservation, evidenceKindName } from './words';
 
@@ -33,7 +33,7 @@ export function forgetOrgCatalogue(orgId: string) {
 export async function compiledForOrg(tx: Tx, orgId: string): Promise<CompiledCatalogue> {
   const hit = orgCatalogues.get(orgId);
   if (hit && Date.now() - hit.at < ORG_CATALOGUE_TTL_MS) return hit.compiled;
-  const rows = await tx.selectFrom('catalogue_overrides').select(['brand_name', 'company', 'basis']).where('org_id', '=', orgId).execute();
+  const rows = await repo.catalogueOverridesOf(tx, orgId);
   const compiled = compileWithOverrides(rows.map((r) => ({ brandName: r.brand_name, company: r.company, basis: r.basis })));
   orgCatalogues.set(orgId, { at: Date.now(), compiled });
   return compiled;
@@ -49,10 +49,7 @@ export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'act
   const rt = catalogueRuntime();
   const seen = observed === undefined ? await observationOf(tx, ctx.orgId, asset.id) : observed;
   const verdict = identify(await compiledForOrg(tx, ctx.orgId), evidenceFromAsset(asset, seen?.evidence));
-  const [site, network] = await Promise.all([
-    asset.site_id ? tx.selectFrom('sites').select(['id', 'name', 'sensitive']).where('org_id', '=', ctx.orgId).where('id', '=', asset.site_id).executeTakeFirst() : undefined,
-    asset.network_id ? tx.selectFrom('networks').select(['id', 'name', 'kind']).where('org_id', '=', ctx.orgId).where('id', '=', asset.network_id).executeTakeFirst() : undefined,
-  ]);
+  const [site, network] = await repo.policyPlaceOf(tx, ctx.orgId, asset.site_id, asset.network_id);
   const company = verdict.origin ? rt.companies.get(verdict.origin) : undefined;
   const input: PolicyInput = {
     assetId: asset.id, status: asset.status as PolicyInput['status'],
@@ -61,9 +58,9 @@ export async function evaluateAsset(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'act
     verdict, originName: company?.name ?? null, originFlags: company?.flags ?? [],
   };
   const findings = evaluatePolicy(input);
-  const previous = await tx.selectFrom('asset_provenance').select(['origin', 'nil_subject']).where('asset_id', '=', asset.id).executeTakeFirst();
+  const previous = await repo.previousVerdictOf(tx, asset.id);
   await storeVerdict(tx, ctx.orgId, asset.id, verdict);
-  const changes = await syncFindings(tx, ctx, asset, findings, verdict.catalogueVersion);
+  const changes = await syncAssetFindings(tx, ctx, asset, findings, verdict.catalogueVersion);
   const nilNow = verdict.nilSubject === null ? null : verdict.nilSubject ? 1 : 0;
   const originChanged = !!previous && (previous.origin !== verdict.origin || (previous.nil_subject === null ? null : Number(previous.nil_subject)) !== nilNow);
   return { verdict, findings, originChanged, previousOrigin: previous?.origin ?? null, ...changes };
@@ -75,63 +72,12 @@ async function storeVerdict(tx: Tx, orgId: string, assetId: string, v: Verdict) 
     evidence_json: JSON.stringify(packEvidence(catalogueRuntime().compiled, v.evidence)), conflicts_json: JSON.stringify(v.conflicts), catalogue_version: v.catalogueVersion, evaluated_at: nowIso(),
     platform_json: v.platform ? JSON.stringify(v.platform) : null,
   };
-  await tx.insertInto('asset_provenance').values({ asset_id: assetId, org_id: orgId, ...row })
-    .onConflict((oc) => oc.column('asset_id').doUpdateSet(row)).execute();
-}
-
-function resolutionFor(asset: AssetsTable, rule: string): string {
-  if (asset.status === 'removed') return 'The asset is recorded as removed.';
-  if (rule === 'uk-nil-core-network') return 'The asset is no longer on a core network.';
-  if (rule === 'uk-nil-sensitive-site') return 'The asset is no longer at a sensitive site, or its producer is no longer identified as subject to the PRC National Intelligence Law.';
-  return 'Re-evaluated: the rule no longer applies to this asset as recorded.';
-}
-
-async function syncFindings(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, asset: AssetsTable, found: Finding[], catalogueVersion: string) {
-  let opened = 0;
-  let resolved = 0;
-  const existing = await findingsOfAsset(tx, ctx.orgId, asset.id);
-  const byRule = new Map(existing.map((f) => [f.rule, f]));
-  const now = nowIso();
-  const audit = (action: string, f: Pick<FindingsTable, 'id'>, summary: string, before?: unknown, after?: unknown) =>
-    recordAudit(tx, { orgId: ctx.orgId, actor: ctx.actor, action, objectType: 'finding', objectId: f.id, summary, before, after });
-
-  for (const f of found) {
-    const e = byRule.get(f.rule);
-    const content = { rule_version: f.ruleVersion, severity: f.severity, params_json: JSON.stringify(f.params), catalogue_version: catalogueVersion };
-    if (!e) {
-      const row = { id: newId(), org_id: ctx.orgId, asset_id: asset.id, rule: f.rule, status: 'open', ...content, first_seen_at: now, last_seen_at: now,
-        resolved_at: null, resolution: null, accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null };
-      await tx.insertInto('findings').values(row).execute();
-      await audit('create', row, `Finding opened: ${f.title}`, undefined, { severity: f.severity, detail: f.detail });
-      opened++;
-    } else if (e.status === 'resolved') {
-      await tx.updateTable('findings').set({ ...content, status: 'open', last_seen_at: now, resolved_at: null, resolution: null, accepted_reason: null, accepted_by: null, accepted_at: null, review_date: null })
-        .where('id', '=', e.id).execute();
-      await audit('reopen', e, `Finding reopened: ${f.title}`, { status: 'resolved' }, { status: 'open', detail: f.detail });
-      opened++;
-    } else if (findingWords(e).detail !== f.detail || e.severity !== f.severity || e.rule_version !== f.ruleVersion || e.catalogue_version !== catalogueVersion) {
-      await tx.updateTable('findings').set({ ...content, last_seen_at: now }).where('id', '=', e.id).execute();
-      await audit('update', e, `Finding re-evaluated: ${f.title}`, { severity: e.severity, detail: findingWords(e).detail }, { severity: f.severity, detail: f.detail });
-    } else {
-      await tx.updateTable('findings').set({ last_seen_at: now }).where('id', '=', e.id).execute();
-    }
-  }
-  for (const e of existing) {
-    if (e.status === 'resolved' || found.some((f) => f.rule === e.rule)) continue;
-    const resolution = resolutionFor(asset, e.rule);
-    await tx.updateTable('findings').set({ status: 'resolved', resolved_at: now, resolution }).where('id', '=', e.id).execute();
-    await audit('resolve', e, `Finding resolved: ${findingWords(e).title}`, { status: e.status }, { status: 'resolved', resolution });
-    resolved++;
-  }
-  return { opened, resolved };
+  await repo.upsertVerdict(tx, orgId, assetId, row);
 }
 
 /** Re-evaluates the assets at a site or on a network after that site or network changed (sensitivity, kind). */
 export async function reevaluateWhere(tx: Tx, ctx: Pick<OrgContext, 'orgId' | 'actor'>, where: { siteId?: string; networkId?: string }) {
-  let q = tx.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId);
-  if (where.siteId) q = q.where('site_id', '=', where.siteId);
-  if (where.networkId) q = q.where('network_id', '=', where.networkId);
-  const assets = await q.execute();
+  const assets = await repo.assetsWhere(tx, ctx.orgId, where);
   const seen = await observationsOf(tx, ctx.orgId, assets.map((a) => a.id));
   for (const a of assets) await evaluateAsset(tx, ctx, a, seen.get(a.id) ?? null);
 }
@@ -154,11 +100,11 @@ export async function assessOrganisation(ctx: OrgContext, opts: { batch?: number
   requirePermission(ctx, 'assets:write');
   const startedAt = nowIso();
   const batch = opts.batch ?? 500;
-  const last = await ctx.db.selectFrom('assessment_runs').select('catalogue_version').where('org_id', '=', ctx.orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const last = await repo.lastAssessmentRun(ctx.db, ctx.orgId);
   const changes: AssessChanges = { evaluated: 0, originChanged: 0, findingsOpened: 0, findingsResolved: 0, previousCatalogueVersion: last?.catalogue_version ?? null, examples: [] };
   let after = '';
   for (;;) {
-    const rows = await ctx.db.selectFrom('assets').selectAll().where('org_id', '=', ctx.orgId).where('id', '>', after).orderBy('id').limit(batch).execute();
+    const rows = await repo.assetsAfter(ctx.db, ctx.orgId, after, batch);
     if (!rows.length) break;
     await ctx.db.transaction().execute(async (tx) => {
       const seen = await observationsOf(tx, ctx.orgId, rows.map((a) => a.id));
@@ -177,26 +123,29 @@ export async function assessOrganisation(ctx: OrgContext, opts: { batch?: number
     opts.onProgress?.(changes.evaluated);
   }
   const summary = await summarise(ctx);
-  await ctx.db.insertInto('assessment_runs').values({
+  await repo.insertAssessmentRun(ctx.db, {
     id: newId(), org_id: ctx.orgId, started_at: startedAt, finished_at: nowIso(), actor_label: ctx.actor.label,
     catalogue_version: summary.catalogueVersion, summary_json: JSON.stringify(summary), changes_json: JSON.stringify(changes),
-  }).execute();
+  });
   return { ...summary, changes };
+}
+
+/** How many assets an assessment of the whole estate evaluates (removed ones too). */
+export async function estateSize(ctx: OrgContext): Promise<number> {
+  requirePermission(ctx, 'estate:read');
+  return repo.countAssetsOf(ctx.db, ctx.orgId);
 }
 
 export async function lastAssessment(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
-  const r = await ctx.db.selectFrom('assessment_runs').selectAll().where('org_id', '=', ctx.orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const r = await repo.lastAssessmentRun(ctx.db, ctx.orgId);
   if (!r) return null;
   return { finishedAt: r.finished_at, actor: r.actor_label, catalogueVersion: r.catalogue_version, summary: JSON.parse(r.summary_json) as AssessSummary, changes: JSON.parse(r.changes_json) as AssessChanges };
 }
 
 export async function summarise(ctx: OrgContext): Promise<AssessSummary> {
-  const prov = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .select(['asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed').groupBy('asset_provenance.nil_subject').execute();
-  const sev = await ctx.db.selectFrom('findings').select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', ctx.orgId).where('status', '!=', 'resolved').groupBy('severity').execute();
+  const prov = await repo.countAssetsByNilSubject(ctx.db, ctx.orgId);
+  const sev = await repo.countOpenFindingsBySeverity(ctx.db, ctx.orgId);
   const count = (v: number | null) => prov.filter((r) => (r.nil === null ? null : Number(r.nil)) === v).reduce((s, r) => s + Number(r.n), 0);
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0, info: 0 } as Record<Severity, number>;
   for (const r of sev) bySeverity[r.severity as Severity] = Number(r.n);
@@ -225,7 +174,7 @@ export interface StoredVerdict {
 export async function provenanceOf(ctx: OrgContext, assetId: string): Promise<StoredVerdict | null> {
   requirePermission(ctx, 'estate:read');
   const [r, seen] = await Promise.all([
-    ctx.db.selectFrom('asset_provenance').selectAll().where('org_id', '=', ctx.orgId).where('asset_id', '=', assetId).executeTakeFirst(),
+    repo.storedVerdictOf(ctx.db, ctx.orgId, assetId),
     observationOf(ctx.db, ctx.orgId, assetId),
   ]);
   if (!r) return null;
@@ -250,10 +199,7 @@ export async function provenanceOf(ctx: OrgContext, assetId: string): Promise<St
 /** Counts by real origin for the overview: what the estate is, as opposed to what the labels say. */
 export async function originCounts(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
-  const rows = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .select(['asset_provenance.origin as origin', 'asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed')
-    .groupBy(['asset_provenance.origin', 'asset_provenance.nil_subject']).orderBy('n', 'desc').execute();
+  const rows = await repo.countAssetsByOrigin(ctx.db, ctx.orgId);
   const rt = catalogueRuntime();
   return rows.map((r) => ({
     origin: r.origin, name: r.origin ? rt.companies.get(r.origin)?.name ?? r.origin : 'Unknown',
@@ -264,9 +210,7 @@ export async function originCounts(ctx: OrgContext) {
 /** How many devices were last evaluated with a catalogue other than the one now loaded. */
 export async function staleVerdicts(ctx: OrgContext): Promise<number> {
   requirePermission(ctx, 'estate:read');
-  const r = await ctx.db.selectFrom('asset_provenance').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_id', '=', ctx.orgId).where('catalogue_version', '!=', catalogueRuntime().version).executeTakeFirstOrThrow();
-  return Number(r.n);
+  return repo.countVerdictsNotFromCatalogue(ctx.db, ctx.orgId, catalogueRuntime().version);
 }
 
 /**
@@ -275,8 +219,7 @@ export async function staleVerdicts(ctx: OrgContext): Promise<number> {
  */
 export async function reassessStaleEstates(db: OrgContext['db'], log: (line: string) => void) {
   const version = catalogueRuntime().version;
-  const orgs = await db.selectFrom('asset_provenance').innerJoin('organisations', 'organisations.id', 'asset_provenance.org_id')
-    .select(['organisations.id', 'organisations.slug']).where('asset_provenance.catalogue_version', '!=', version).distinct().execute();
+  const orgs = await repo.orgsWithVerdictsNotFromCatalogue(db, version);
   for (const o of orgs) {
     const ctx: OrgContext = { db, orgId: o.id, orgSlug: o.slug, role: 'admin', actor: { type: 'system', id: null, label: `Sightline (catalogue ${version})` } };
     const r = await assessOrganisation(ctx);
@@ -287,15 +230,8 @@ export async function reassessStaleEstates(db: OrgContext['db'], log: (line: str
 /** Per site: devices in service, how many are PRC-NIL or unknown, and open critical/high findings. */
 export async function siteRisk(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
-  const devices = await ctx.db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .leftJoin('sites', 'sites.id', 'assets.site_id')
-    .select(['assets.site_id as site_id', 'sites.name as name', 'sites.sensitive as sensitive', 'asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed')
-    .groupBy(['assets.site_id', 'sites.name', 'sites.sensitive', 'asset_provenance.nil_subject']).execute();
-  const serious = await ctx.db.selectFrom('findings').innerJoin('assets', 'assets.id', 'findings.asset_id')
-    .select(['assets.site_id as site_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('findings.org_id', '=', ctx.orgId).where('findings.status', '!=', 'resolved').where('findings.severity', 'in', ['critical', 'high'])
-    .groupBy('assets.site_id').execute();
+  const devices = await repo.countSiteDevicesByNilSubject(ctx.db, ctx.orgId);
+  const serious = await repo.countSiteSeriousFindings(ctx.db, ctx.orgId);
   const bySite = new Map<string, { siteId: string | null; name: string; sensitive: boolean; devices: number; nil: number; unknown: number; serious: number }>();
   for (const r of devices) {
     const key = r.site_id ?? '';

@@ -22,10 +22,10 @@ export const STATE_TAGS: Record<string, string> = { pending: 'govuk-tag--blue', 
 
 export function registerRemindersRoutes(app: FastifyInstance, deps: AppDeps): void {
 
-  apiRoute(app, deps, 'GET', '/reminders', { summary: 'Reminder e-mails recorded for the organisation, newest first, with delivery state', tag: 'Reminders', query: listQuery, permission: 'admin', response: z.object({ items: z.array(deliveryOut) }) },
+  apiRoute(app, deps, 'GET', '/reminders', { summary: 'Reminder e-mails recorded for the organisation, newest first, with delivery state', tag: 'Reminders', query: listQuery, permission: 'org:admin', response: z.object({ items: z.array(deliveryOut) }) },
     async (req, ctx) => ({ items: (await reminders.listDeliveries(ctx, parseInput(listQuery, req.query))).map(toOut) }));
-  apiRoute(app, deps, 'POST', '/reminders/:id/retry', { summary: 'Send a failed or interrupted reminder again', tag: 'Reminders', permission: 'admin', response: z.object({ ok: z.boolean() }) },
-    async (req, ctx) => { await reminders.retryDelivery(ctx, deps.jobs, (req.params as any).id); return { ok: true }; });
+  apiRoute(app, deps, 'POST', '/reminders/:id/retry', { summary: 'Send a failed or interrupted reminder again', tag: 'Reminders', permission: 'org:admin', response: z.object({ ok: z.boolean() }) },
+    async (req, ctx) => { await reminders.retryDelivery(ctx, deps.jobs, req.params.id); return { ok: true }; });
 
   orgPage(app, deps, 'GET', '/reminders', 'estate:read', async (_req, _reply, p) => {
     const prefs = await reminders.getPreferences(p.ctx, p.ctx.actor.id!);
@@ -46,7 +46,7 @@ export function registerRemindersRoutes(app: FastifyInstance, deps: AppDeps): vo
   });
 
   orgPage(app, deps, 'POST', '/reminders/:id/retry', 'org:admin', async (req, _reply, p) => {
-    await reminders.retryDelivery(p.ctx, deps.jobs, (req.params as any).id);
+    await reminders.retryDelivery(p.ctx, deps.jobs, req.params.id);
     return p.redirect(`${p.base}/reminders`, 'The reminder will be sent again');
   });
 }

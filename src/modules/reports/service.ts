@@ -3,13 +3,14 @@ import { parseInput } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
 import { auditedChange } from '../audit/write';
 import { catalogueRuntime } from '../../catalog';
+import * as repo from './repo';
 import { profileInput } from './schemas';
 
 export interface Profile { maintainer: string | null; contractStart: string | null; contractEnd: string | null; annualSpendPence: number | null; foiContact: string | null }
 
 export async function getProfile(ctx: OrgContext): Promise<Profile> {
   requirePermission(ctx, 'estate:read');
-  const r = await ctx.db.selectFrom('organisation_profiles').selectAll().where('org_id', '=', ctx.orgId).executeTakeFirst();
+  const r = await repo.profileRow(ctx.db, ctx.orgId);
   return {
     maintainer: r?.maintainer ?? null, contractStart: r?.contract_start ?? null, contractEnd: r?.contract_end ?? null,
     annualSpendPence: r?.annual_spend_pence === null || r?.annual_spend_pence === undefined ? null : Number(r.annual_spend_pence), foiContact: r?.foi_contact ?? null,
@@ -25,7 +26,7 @@ export async function setProfile(ctx: OrgContext, body: unknown): Promise<Profil
       maintainer: input.maintainer, contract_start: input.contractStart, contract_end: input.contractEnd,
       annual_spend_pence: input.annualSpend === null ? null : Math.round(input.annualSpend * 100), foi_contact: input.foiContact, updated_at: nowIso(),
     };
-    await tx.insertInto('organisation_profiles').values({ org_id: ctx.orgId, ...row }).onConflict((oc) => oc.column('org_id').doUpdateSet(row)).execute();
+    await repo.upsertProfile(tx, ctx.orgId, row);
     const after: Profile = { maintainer: row.maintainer, contractStart: row.contract_start, contractEnd: row.contract_end, annualSpendPence: row.annual_spend_pence, foiContact: row.foi_contact };
     return { result: after, action: 'update', objectType: 'organisation-profile', objectId: ctx.orgId, summary: 'Changed the CCTV contract and FOI details', before, after };
   });
@@ -37,15 +38,9 @@ export async function setProfile(ctx: OrgContext, body: unknown): Promise<Profil
  */
 export async function foiAnswer(ctx: OrgContext) {
   requirePermission(ctx, 'estate:read');
-  const db = ctx.db;
-  const byKind = await db.selectFrom('assets').select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', ctx.orgId).where('status', '!=', 'removed').groupBy('kind').execute();
-  const byLabel = await db.selectFrom('assets').select(['manufacturer_key', (eb) => eb.fn.min('manufacturer').as('label'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', ctx.orgId).where('status', '!=', 'removed').where('kind', '=', 'camera').groupBy('manufacturer_key').orderBy('n', 'desc').execute();
-  const byOrigin = await db.selectFrom('assets').leftJoin('asset_provenance', 'asset_provenance.asset_id', 'assets.id')
-    .select(['asset_provenance.origin as origin', 'asset_provenance.nil_subject as nil', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('assets.org_id', '=', ctx.orgId).where('assets.status', '!=', 'removed').where('assets.kind', '=', 'camera')
-    .groupBy(['asset_provenance.origin', 'asset_provenance.nil_subject']).orderBy('n', 'desc').execute();
+  const byKind = await repo.countDevicesByKind(ctx.db, ctx.orgId);
+  const byLabel = await repo.countCamerasByLabel(ctx.db, ctx.orgId);
+  const byOrigin = await repo.countCamerasByOrigin(ctx.db, ctx.orgId);
   const companies = catalogueRuntime().companies;
   return {
     asOf: new Date().toISOString().slice(0, 10),

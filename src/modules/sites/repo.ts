@@ -45,6 +45,12 @@ export async function countAssetsAtSite(tx: Tx, orgId: string, siteId: string): 
   return Number(r.n);
 }
 
+/** The sites of this organisation with these ids, by name. */
+export async function sitesWithIds(tx: Tx, orgId: string, ids: string[]) {
+  if (!ids.length) return [];
+  return tx.selectFrom('sites').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).orderBy('name').execute();
+}
+
 /** Ids among `ids` that are sites of this organisation. */
 export async function existingSiteIds(tx: Tx, orgId: string, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();

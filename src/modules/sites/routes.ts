@@ -43,7 +43,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<Site>(app, deps, {
     path: 'sites', noun: 'site', tag: 'Sites', writePermission: 'estate:write',
-    api: { out: siteOut, fields: siteFields, patch: sitePatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets are at it)' },
+    api: { out: siteOut, fields: siteFields, patch: sitePatch, writePermission: 'estate:write', deleteNote: ' (refused while assets are at it)' },
     service: { get: sites.getSite, create: sites.createSite, update: sites.updateSite, remove: sites.deleteSite },
     name: (s) => s.name,
     fromForm: siteFromForm,
@@ -57,13 +57,13 @@ export function registerSiteRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '/sites', 'estate:read', async (req, _reply, p) => {
-    const q = text((req.query as any).q) ?? undefined;
-    const page = await sites.listSites(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 });
+    const q = text(req.query.q) ?? undefined;
+    const page = await sites.listSites(p.ctx, { q, cursor: text(req.query.cursor) ?? undefined, limit: 100 });
     return p.render('sites/views/list.njk', { title: 'Sites', sites: page.items, next: page.next, q, canWrite: can(p.ctx.role, 'estate:write'), labels: SITE_TYPE_LABELS });
   });
 
   orgPage(app, deps, 'GET', '/sites/:id', 'estate:read', async (req, _reply, p) => {
-    const site = await sites.getSite(p.ctx, (req.params as any).id);
+    const site = await sites.getSite(p.ctx, req.params.id);
     const [history, assetCount] = await Promise.all([objectHistory(p.ctx, 'site', site.id), countAssetsAtSite(p.ctx.db, p.ctx.orgId, site.id)]);
     return p.render('sites/views/show.njk', {
       title: site.name, site, history, assetCount, typeLabel: SITE_TYPE_LABELS[site.siteType],

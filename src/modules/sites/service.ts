@@ -1,4 +1,4 @@
-import { requirePermission, type OrgContext } from '../../platform/context';
+import { requirePermission, type OrgContext, type Tx } from '../../platform/context';
 import { AppError, conflict, notFound, parseInput, parsePatch } from '../../platform/errors';
 import { newId, nowIso } from '../../platform/ids';
 import { decodeCursor, encodeCursor } from '../../platform/paging';
@@ -24,6 +24,17 @@ export async function allSites(ctx: OrgContext): Promise<Site[]> {
   requirePermission(ctx, 'estate:read');
   const rows = await repo.listSites(ctx.db, ctx.orgId, { limit: 5000 });
   return rows.map(repo.toSite);
+}
+
+/** Names of the sites with these ids (ids of other organisations are left out), by name. */
+export async function siteNamesOf(ctx: OrgContext, ids: string[]): Promise<{ id: string; name: string }[]> {
+  requirePermission(ctx, 'estate:read');
+  return repo.sitesWithIds(ctx.db, ctx.orgId, ids);
+}
+
+/** Ids among `ids` that are sites of this organisation; takes the caller's transaction so a check and a write agree. */
+export async function siteIdsIn(tx: Tx, orgId: string, ids: string[]): Promise<Set<string>> {
+  return repo.existingSiteIds(tx, orgId, ids);
 }
 
 export async function getSite(ctx: OrgContext, id: string): Promise<Site> {
@@ -93,3 +104,8 @@ export async function deleteSite(ctx: OrgContext, id: string): Promise<void> {
   });
 }
 
+/** The id of the site with this name (any case, spaces collapsed), or null. */
+export async function siteIdNamed(ctx: OrgContext, name: string): Promise<string | null> {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.findSiteByName(ctx.db, ctx.orgId, name.trim().replace(/\s+/g, ' ')))?.id ?? null;
+}

@@ -38,8 +38,8 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
       return systems.listSystems(ctx, { q: q.q, siteId: q.site, cursor: q.cursor, limit: q.limit });
     });
   orgPage(app, deps, 'GET', '/systems', 'estate:read', async (req, _reply, p) => {
-    const q = text((req.query as any).q) ?? undefined;
-    const [page, sites] = await Promise.all([systems.listSystems(p.ctx, { q, cursor: text((req.query as any).cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
+    const q = text(req.query.q) ?? undefined;
+    const [page, sites] = await Promise.all([systems.listSystems(p.ctx, { q, cursor: text(req.query.cursor) ?? undefined, limit: 100 }), allSites(p.ctx)]);
     const siteName = new Map(sites.map((s) => [s.id, s.name]));
     return p.render('systems/views/list.njk', {
       title: 'Systems', q, next: page.next, canWrite: can(p.ctx.role, 'estate:write'),
@@ -49,7 +49,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
 
   registerRecordRoutes<System>(app, deps, {
     path: 'systems', noun: 'system', tag: 'Systems', writePermission: 'estate:write',
-    api: { out: systemOut, fields: systemFields, patch: systemPatch, writeRoles: 'manager or admin', deleteNote: ' (refused while assets belong to it)' },
+    api: { out: systemOut, fields: systemFields, patch: systemPatch, writePermission: 'estate:write', deleteNote: ' (refused while assets belong to it)' },
     service: { get: systems.getSystem, create: systems.createSystem, update: systems.updateSystem, remove: systems.deleteSystem },
     name: (s) => s.name,
     fromForm: systemFromForm,
@@ -66,7 +66,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   orgPage(app, deps, 'GET', '/systems/:id', 'estate:read', async (req, _reply, p) => {
-    const system = await systems.getSystem(p.ctx, (req.params as any).id);
+    const system = await systems.getSystem(p.ctx, req.params.id);
     const [history, sites, assetCount] = await Promise.all([objectHistory(p.ctx, 'system', system.id), allSites(p.ctx), countAssetsInSystem(p.ctx.db, p.ctx.orgId, system.id)]);
     return p.render('systems/views/show.njk', {
       title: system.name, system, history, assetCount, sites: sites.filter((s) => system.siteIds.includes(s.id)),

@@ -92,3 +92,9 @@ export async function deleteSystem(ctx: OrgContext, id: string): Promise<void> {
     return { result: undefined, action: 'delete', objectType: 'system', objectId: id, summary: `Deleted system ${before.name}`, before };
   });
 }
+
+/** The id of the system with this name (any case, spaces collapsed), or null. */
+export async function systemIdNamed(ctx: OrgContext, name: string): Promise<string | null> {
+  requirePermission(ctx, 'estate:read');
+  return (await repo.findSystemByName(ctx.db, ctx.orgId, name.trim().replace(/\s+/g, ' ')))?.id ?? null;
+}

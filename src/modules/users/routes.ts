@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors';
 import { checkCsrf, cookieOptions, PRE_AUTH_COOKIE, preAuthToken, SESSION_COOKIE } from '../../web/auth';
 import { renderPage, setFlash, type AppDeps } from '../../web/http';
-import { membershipsOf } from '../organisations/repo';
+import { organisationsOf as membershipsOf } from '../organisations/service';
 import { sessionsOf } from './repo';
 import * as users from './service';
 
@@ -30,9 +30,9 @@ async function home(deps: AppDeps, req: FastifyRequest, reply: FastifyReply) {
 export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/', async (req, reply) => (req.session ? home(deps, req, reply) : reply.redirect('/sign-in', 303)));
 
-  app.get('/sign-in', async (req, reply) => {
+  app.get<{ Querystring: Record<string, unknown> }>('/sign-in', async (req, reply) => {
     if (req.session) return home(deps, req, reply);
-    const next = safeNext((req.query as any).next);
+    const next = safeNext(req.query.next);
     return renderPage(deps, req, reply, 'users/views/sign-in.njk', { title: 'Sign in', csrfToken: preAuthToken(req, reply, deps.config), next, values: {} });
   });
 
@@ -84,10 +84,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: AppDeps) {
     });
   });
 
-  app.post('/account/sessions/revoke', async (req, reply) => {
+  app.post<{ Body: Record<string, unknown> | undefined }>('/account/sessions/revoke', async (req, reply) => {
     if (!signedIn(req, reply)) return reply;
     checkCsrf(req);
-    const ref = String((req.body as any)?.session ?? '');
+    const ref = String(req.body?.session ?? '');
     const s = req.session!;
     if (ref === 'others') {
       const n = await users.revokeAllSessions(deps.db, s.userId, s.idHash);

@@ -5,7 +5,7 @@ import type { DB } from '../../platform/schema';
 import { AppError, conflict, notFound, parseInput } from '../../platform/errors';
 import { newId, newSecret, nowIso, sha256 } from '../../platform/ids';
 import { recordAudit } from '../audit/repo';
-import { findOrgBySlug } from '../organisations/repo';
+import { organisationBySlug as findOrgBySlug } from '../organisations/service';
 import { passwordProblem } from './password-policy';
 import * as repo from './repo';
 import { changePasswordInput, signInInput, tokenInput, userInput } from './schemas';
