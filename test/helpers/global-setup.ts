@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,13 +87,26 @@ function chromiumRuns(file: string): string | null {
   }
 }
 
+/** A package's version (read from its package.json, which its "exports" do not expose). */
+function packageVersion(name: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (pkg.name === name) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the package.json of ${name}`);
+    dir = path.dirname(dir);
+  }
+}
+
 /**
  * The Chromium inside @sparticuz/chromium, unpacked once into a directory of the temporary folder named after the
  * package version (it unpacks into os.tmpdir(), so TMPDIR points there while it does; a finished unpack is reused).
  */
 async function bundledChromium(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const version = createRequire(import.meta.url)('@sparticuz/chromium/package.json').version as string;
+  const version = packageVersion('@sparticuz/chromium');
   const home = path.join(os.tmpdir(), `sightline-chromium-${version}`);
   const binary = path.join(home, 'chromium');
   if (fs.existsSync(binary)) return binary;
