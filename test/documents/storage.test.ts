@@ -4,26 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-// s3rver is CommonJS without types.
-// @ts-expect-error no type declarations
-import S3rver from 's3rver';
 import { BlobNotFoundError, copyBlobToFile, LocalStorage, S3Storage, type BlobStorage } from '../../src/platform/storage';
 import { describeEachDb } from '../helpers/db';
 import { createOrgFixture, createTestApp, type OrgFixture } from '../helpers/app';
+import { startS3, type S3Server } from '../helpers/s3';
 import { apiUpload, PDF } from './fixtures';
 
 // One contract, two implementations: the local directory and S3 (against s3rver on 127.0.0.1).
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-interface S3Server { endpoint: string; dir: string; close(): Promise<void> }
-
-async function startS3(): Promise<S3Server> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true });
-  const { port } = await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, dir, close: async () => { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
-}
 
 const s3Options = (endpoint: string, bucket: string) => ({ endpoint, bucket, region: 'eu-west-2', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-// s3rver is CommonJS without types.
-// @ts-expect-error no type declarations
-import S3rver from 's3rver';
 import { describeEachDb } from '../helpers/db';
 import { api, createOrgFixture, createTestApp, type OrgFixture } from '../helpers/app';
+import { s3Env, startS3, type S3Server } from '../helpers/s3';
 import { MESSY_CSV, multipart, tempDir } from './files';
 
 // An import where the web instance and the worker are different machines: S3 storage (s3rver on 127.0.0.1) and
@@ -21,8 +18,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describeEachDb('import: S3 storage, worker on another machine', (db) => {
-  let s3: { close(): Promise<void> };
-  let s3Dir: string;
+  let s3: S3Server;
   let web: FastifyInstance;
   let worker: FastifyInstance;
   let webDir: string;
@@ -30,25 +26,21 @@ describeEachDb('import: S3 storage, worker on another machine', (db) => {
   let org: OrgFixture;
 
   beforeAll(async () => {
-    s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-s3rver-'));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true });
-    const { port } = await server.run();
-    s3 = server;
-    const s3Env = { SIGHTLINE_STORAGE: 's3', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'imports-bucket', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+    s3 = await startS3();
     webDir = tempDir();
     workerDir = tempDir();
-    web = await createTestApp(db(), { ...s3Env, DATA_DIR: webDir });
-    worker = await createTestApp(db(), { ...s3Env, DATA_DIR: workerDir });
+    web = await createTestApp(db(), { ...s3Env(s3, 'imports-bucket'), DATA_DIR: webDir });
+    worker = await createTestApp(db(), { ...s3Env(s3, 'imports-bucket'), DATA_DIR: workerDir });
     org = await createOrgFixture(db(), 's3imports');
   });
   afterAll(async () => {
     await web?.close();
     await worker?.close();
     await s3?.close();
-    for (const d of [webDir, workerDir, s3Dir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [webDir, workerDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  const bucketFiles = () => filesUnder(s3Dir).filter((f) => f.includes('areas/imports/'));
+  const bucketFiles = () => filesUnder(s3.dir).filter((f) => f.includes('areas/imports/'));
 
   it('stores the upload in the bucket; a worker with an empty DATA_DIR of its own imports it and the upload goes', async () => {
     const data = fs.readFileSync(MESSY_CSV);
