@@ -4,26 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-// s3rver is CommonJS without types.
-// @ts-expect-error no type declarations
-import S3rver from 's3rver';
-import { BlobNotFoundError, LocalStorage, S3Storage, type BlobStorage } from '../../src/platform/storage';
+import { BlobNotFoundError, copyBlobToFile, LocalStorage, S3Storage, type BlobStorage } from '../../src/platform/storage';
 import { describeEachDb } from '../helpers/db';
 import { createOrgFixture, createTestApp, type OrgFixture } from '../helpers/app';
+import { startS3, type S3Server } from '../helpers/s3';
 import { apiUpload, PDF } from './fixtures';
 
 // One contract, two implementations: the local directory and S3 (against s3rver on 127.0.0.1).
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-interface S3Server { endpoint: string; dir: string; close(): Promise<void> }
-
-async function startS3(): Promise<S3Server> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true });
-  const { port } = await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, dir, close: async () => { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
-}
 
 const s3Options = (endpoint: string, bucket: string) => ({ endpoint, bucket, region: 'eu-west-2', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 
@@ -59,6 +48,39 @@ function storageContract(name: string, make: () => BlobStorage) {
       await expect(s.get(sha256)).rejects.toBeInstanceOf(BlobNotFoundError);
       await expect(s.getStream(sha256)).rejects.toBeInstanceOf(BlobNotFoundError);
       await s.remove(sha256); // removing twice is fine
+    });
+
+    it('stores a file streamed from disk and copies a blob back to a file, bounded and checked', async () => {
+      const s = make();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sightline-putfile-'));
+      try {
+        const data = Buffer.alloc(3 * 1024 * 1024 + 17, `${name} ${Math.random()}`);
+        fs.writeFileSync(path.join(dir, 'in'), data);
+        const put = await s.putFile(path.join(dir, 'in'));
+        expect(put).toEqual({ sha256: sha(data), size: data.length });
+        expect((await s.get(put.sha256)).equals(data)).toBe(true);
+        expect(await copyBlobToFile(s, put.sha256, path.join(dir, 'out'), data.length)).toEqual({ size: data.length });
+        expect(fs.readFileSync(path.join(dir, 'out')).equals(data)).toBe(true);
+        // Larger than the caller accepts: refused, and no partial file is left.
+        await expect(copyBlobToFile(s, put.sha256, path.join(dir, 'small'), 1024)).rejects.toThrow(/larger than 1024 bytes/);
+        expect(fs.existsSync(path.join(dir, 'small'))).toBe(false);
+        await expect(copyBlobToFile(s, sha(Buffer.from('never stored')), path.join(dir, 'none'), 1024)).rejects.toBeInstanceOf(BlobNotFoundError);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps areas apart: the same bytes in two areas are two blobs, removed independently', async () => {
+      const s = make();
+      const data = Buffer.from(`shared bytes ${name} ${Math.random()}`);
+      const { sha256 } = await s.put(data);
+      const imports = s.area('imports');
+      expect(await imports.exists(sha256)).toBe(false);
+      await imports.put(data);
+      await imports.remove(sha256);
+      expect(await s.exists(sha256)).toBe(true);
+      expect((await s.get(sha256)).equals(data)).toBe(true);
+      expect(() => s.area('../escape')).toThrow(/not a storage area name/);
     });
 
     it('refuses keys that are not SHA-256 hex (no path or key tricks)', async () => {

@@ -3,9 +3,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { expect } from 'vitest';
 
+/** Chosen by test/helpers/global-setup.ts: CHROMIUM_PATH if set, else Debian's Chromium, else @sparticuz/chromium's. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
+  const missing = process.env.SIGHTLINE_TEST_CHROMIUM_MISSING;
+  if (missing) throw new Error(`No Chromium runs on this machine, so the browser tests cannot run (${missing}). Install Debian's chromium or set CHROMIUM_PATH`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (CI's .ci/run does)`);
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,7 +20,14 @@ describeEachDb('import: pages and API', (db) => {
     const { payload, headers } = multipart(csrf === null ? {} : { _csrf: csrf }, { name, data });
     return app.inject({ method: 'POST', url: `/o/${org.slug}/imports`, payload, headers: { ...headers, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   };
-  const stored = () => (fs.existsSync(path.join(dataDir, 'imports')) ? fs.readdirSync(path.join(dataDir, 'imports')) : []);
+  /** Uploads kept in blob storage (the imports' area of the local store), by SHA-256. */
+  const stored = () => {
+    const area = path.join(dataDir, 'files', 'areas', 'imports');
+    return fs.existsSync(area) ? (fs.readdirSync(area, { recursive: true }) as string[]).map((f) => path.basename(f)).filter((f) => /^[0-9a-f]{64}$/.test(f)) : [];
+  };
+  /** Scratch copies left on disk (none once a request or job is over). */
+  const scratch = () => (fs.existsSync(path.join(dataDir, 'scratch', 'imports')) ? fs.readdirSync(path.join(dataDir, 'scratch', 'imports')) : []);
+  const keptUpload = async (runPath: string) => (await db().db.selectFrom('import_runs').select('stored_name').where('id', '=', runPath.split('/').pop()!).executeTakeFirstOrThrow()).stored_name;
   /** Upload, accept the suggested columns, run the check; returns the run's page path. */
   const uploadAndCheck = async (agent: Agent, name: string, data: Buffer) => {
     const res = await upload(agent, name, data);
@@ -90,8 +98,12 @@ describeEachDb('import: pages and API', (db) => {
     expect(done.body).toContain('Spreadsheet imported');
     expect(done.body).toContain('6 added, 0 updated, 0 unchanged');
     expect((await api(app, org.tokens.viewer, 'GET', '/api/v1/assets')).json.items).toHaveLength(6);
-    // The uploaded file is not kept once imported.
-    expect(stored().filter((f) => runPath.endsWith(f.replace('.upload', '')))).toEqual([]);
+    // The run no longer keeps its upload once imported; the bytes stay while the first upload of the same file
+    // (never imported) still keeps them.
+    const sha = createHash('sha256').update(fs.readFileSync(MESSY_CSV)).digest('hex');
+    expect(await keptUpload(runPath)).toBeNull();
+    expect(stored()).toContain(sha);
+    expect(scratch()).toEqual([]);
   });
 
   it('shows row errors and offers them as CSV; nothing is imported', async () => {
@@ -137,6 +149,7 @@ describeEachDb('import: pages and API', (db) => {
     const viewer = await signedInAgent(app, org.users.viewer.email);
     expect((await upload(viewer, 'messy.csv', fs.readFileSync(MESSY_CSV))).statusCode).toBe(403);
     expect(stored().length).toBe(before);
+    expect(scratch()).toEqual([]);
   });
 
   it('imports through the API as a job, and keeps each organisation’s imports to itself', async () => {

@@ -131,6 +131,11 @@ export async function findRun(tx: Tx, orgId: string, id: string) {
   return tx.selectFrom('import_runs').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
+/** Whether any run (of any organisation: blobs are shared by content) still keeps this upload. */
+export async function uploadInUse(tx: Tx, sha256: string): Promise<boolean> {
+  return !!(await tx.selectFrom('import_runs').select('id').where('stored_name', '=', sha256).limit(1).executeTakeFirst());
+}
+
 export async function updateRun(tx: Tx, orgId: string, id: string, set: Partial<ImportRunsTable>) {
   await tx.updateTable('import_runs').set(set).where('org_id', '=', orgId).where('id', '=', id).execute();
 }

@@ -8,7 +8,7 @@ import { text, type FormBody } from '../../web/forms';
 import { LIMITS } from './read';
 import { FIELD_LABELS, IMPORT_FIELDS, mappingSchema, runListQuery, runOut, uploadFields, type ImportError } from './schemas';
 import * as imports from './service';
-import { keepUpload, registerUploads, uploadOf } from './upload';
+import { registerUploads, uploadOf } from './upload';
 
 const TAG = 'Imports';
 const idOf = (req: RouteRequest<'/:id'>) => req.params.id;
@@ -23,6 +23,14 @@ function requireStoredUpload(req: FastifyRequest) {
     throw new ValidationError({ file: 'Select a spreadsheet to upload (CSV or Excel .xlsx)' });
   }
   return upload;
+}
+
+/** The app's upload storage (one per app, so S3 checks its bucket once). */
+const uploadFilesOf = new WeakMap<AppDeps, imports.UploadFiles>();
+function filesOf(deps: AppDeps): imports.UploadFiles {
+  let files = uploadFilesOf.get(deps);
+  if (!files) uploadFilesOf.set(deps, files = imports.uploadFiles(deps.storage, deps.config.dataDir));
+  return files;
 }
 
 const isFormError = (e: unknown): e is AppError => e instanceof AppError && !!e.fields && [409, 413, 415, 422].includes(e.status);
@@ -48,9 +56,8 @@ function registerApi(scope: FastifyInstance, deps: AppDeps) {
       try { raw = JSON.parse(fields.mapping); } catch { throw new ValidationError({ mapping: 'mapping must be a JSON object of heading → field' }); }
       mapping = parseInput(mappingSchema, raw);
     }
-    const run = await imports.createRun(ctx, deps.config.dataDir, upload);
-    keepUpload(req);
-    const queued = await imports.queueDirect(ctx, deps.config.dataDir, deps.jobs, run, { mapping, sheet: fields.sheet, createSites: fields.createSites === 'true', dryRun: fields.dryRun === 'true' });
+    const run = await imports.createRun(ctx, filesOf(deps), upload);
+    const queued = await imports.queueDirect(ctx, filesOf(deps), deps.jobs, run, { mapping, sheet: fields.sheet, createSites: fields.createSites === 'true', dryRun: fields.dryRun === 'true' });
     return reply.code(202).send(apiRun(queued));
   });
   apiRoute(scope, deps, 'GET', '/imports/:id', { summary: 'An import: its state, progress and report (with every row error)', tag: TAG,
@@ -74,7 +81,7 @@ async function renderStart(p: PageCtx, maxBytes: number, errors: Record<string, 
 }
 
 async function renderMapping(p: PageCtx, deps: AppDeps, run: imports.RunView, opts: { errors?: Record<string, string>; chosen?: Record<string, string>; status?: number } = {}) {
-  const cols = await imports.runColumns(p.ctx, deps.config.dataDir, run);
+  const cols = await imports.runColumns(p.ctx, filesOf(deps), run);
   const rows = cols.headings.map((h, i) => ({
     index: i, heading: h || `(column ${i + 1}, no heading)`, name: mapName(i), samples: cols.samples.map((s) => s[i]).filter(Boolean),
     items: fieldItems(opts.chosen?.[h] ?? cols.mapping[h] ?? 'ignore'), error: opts.errors?.[`mapping.${h}`],
@@ -119,8 +126,7 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
 
   orgPage(scope, deps, 'POST', '/imports', 'assets:write', async (req, _reply, p) => {
     try {
-      const run = await imports.createRun(p.ctx, deps.config.dataDir, requireStoredUpload(req));
-      keepUpload(req);
+      const run = await imports.createRun(p.ctx, filesOf(deps), requireStoredUpload(req));
       return p.redirect(`${p.base}/imports/${run.id}/mapping`);
     } catch (e) {
       if (isFormError(e)) return renderStart(p, deps.config.maxImportBytes, { file: Object.values(e.fields!)[0] }, e.status);
@@ -143,11 +149,11 @@ function registerPages(scope: FastifyInstance, deps: AppDeps) {
   orgPage(scope, deps, 'POST', '/imports/:id/mapping', 'assets:write', async (req, _reply, p) => {
     const run = await imports.getRun(p.ctx, idOf(req));
     const body = (req.body ?? {}) as FormBody;
-    const cols = await imports.runColumns(p.ctx, deps.config.dataDir, run);
+    const cols = await imports.runColumns(p.ctx, filesOf(deps), run);
     const chosen: Record<string, string> = {};
     cols.headings.forEach((h, i) => { const f = text(body[mapName(i)]); if (h && f) chosen[h] = f; });
     try {
-      const r = await imports.chooseMapping(p.ctx, deps.config.dataDir, deps.jobs, run.id, { mapping: chosen, save: text(body.save) === 'yes', sheet: text(body.sheet) });
+      const r = await imports.chooseMapping(p.ctx, filesOf(deps), deps.jobs, run.id, { mapping: chosen, save: text(body.save) === 'yes', sheet: text(body.sheet) });
       if (!r.queued) return p.redirect(`${p.base}/imports/${run.id}/mapping`, 'Sheet changed: check the columns of this sheet');
       return p.redirect(`${p.base}/imports/${run.id}`);
     } catch (e) {

@@ -7,9 +7,11 @@ import { AppError, notFound, ValidationError } from '../../platform/errors';
 import { nowIso } from '../../platform/ids';
 import type { JobQueue } from '../../platform/jobs';
 import type { DB } from '../../platform/schema';
+import { BlobNotFoundError, copyBlobToFile, type BlobStorage } from '../../platform/storage';
 import { runEngine, ERROR_CAP } from './engine';
 import { checkMapping, headingKey, resolveMapping } from './mapping';
-import { cellText, FileError, openSheet } from './read';
+import { mintId } from './ids';
+import { cellText, FileError, LIMITS, openSheet } from './read';
 import * as repo from './repo';
 import { IMPORT_FIELDS, type ImportField, type ImportInput, type ImportProgress, type ImportReport } from './schemas';
 import type { ImportRunsTable } from '../../platform/tables/imports';
@@ -82,7 +84,9 @@ export function parseMappingFile(text: string): Record<string, string> {
 export type RunState = 'uploaded' | 'previewing' | 'previewed' | 'importing' | 'done' | 'failed';
 
 export interface RunView {
-  id: string; state: RunState; fileName: string; fileSize: number; format: string; sheet: string | null; createdAt: string; createdBy: string;
+  id: string; state: RunState;
+  /** SHA-256 of the upload in the imports area of blob storage (null once imported or removed). */
+  upload: string | null; fileName: string; fileSize: number; format: string; sheet: string | null; createdAt: string; createdBy: string;
   phase: string | null; rowsTotal: number | null; rowsRead: number; rowsValidated: number; rowsWritten: number;
   mapping: Record<string, ImportField>; createSites: boolean; preview: ImportReport | null; report: ImportReport | null;
   error: string | null; finishedAt: string | null;
@@ -90,7 +94,7 @@ export interface RunView {
 
 function toRun(r: ImportRunsTable): RunView {
   return {
-    id: r.id, state: r.state as RunState, fileName: r.file_name, fileSize: Number(r.file_size), format: r.file_kind, sheet: r.sheet,
+    id: r.id, state: r.state as RunState, upload: r.stored_name, fileName: r.file_name, fileSize: Number(r.file_size), format: r.file_kind, sheet: r.sheet,
     createdAt: r.created_at, createdBy: r.created_by, phase: r.phase, rowsTotal: r.rows_total === null ? null : Number(r.rows_total),
     rowsRead: Number(r.rows_read), rowsValidated: Number(r.rows_validated), rowsWritten: Number(r.rows_written),
     mapping: JSON.parse(r.mapping_json), createSites: !!Number(r.create_sites),
@@ -99,46 +103,82 @@ function toRun(r: ImportRunsTable): RunView {
   };
 }
 
-export const importsDir = (dataDir: string) => path.join(dataDir, 'imports');
-const storedPath = (dataDir: string, name: string) => path.join(importsDir(dataDir), path.basename(name));
+/**
+ * Where uploads are kept: the imports' own area of blob storage (a local directory or S3, so a worker on another
+ * machine reads what the web instance received), and a scratch directory on this machine for the copy being read
+ * (spreadsheet readers need a file on disk: an XLSX is a zip read from its end).
+ */
+export interface UploadFiles { blobs: BlobStorage; scratchDir: string }
+export const uploadFiles = (storage: BlobStorage, dataDir: string): UploadFiles => ({
+  blobs: storage.area('imports'), scratchDir: path.join(dataDir, 'scratch', 'imports'),
+});
+
+/** A new scratch file name (the caller deletes the file). */
+export function scratchFile(files: UploadFiles): string {
+  fs.mkdirSync(files.scratchDir, { recursive: true });
+  return path.join(files.scratchDir, `${mintId()}.upload`);
+}
+
+const gone = () => new AppError(410, 'gone', 'The uploaded file is no longer kept. Upload it again');
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/** Runs `read` on a local copy of a run's upload, deleted afterwards. A missing upload is 410 Gone. */
+async function withLocalCopy<T>(files: UploadFiles, upload: string | null, read: (file: string) => Promise<T>): Promise<T> {
+  // Runs from before uploads went to blob storage hold a file name here; their file stayed on the old disk.
+  if (!upload || !SHA256_RE.test(upload)) throw gone();
+  const file = scratchFile(files);
+  try {
+    await copyBlobToFile(files.blobs, upload, file, LIMITS.maxFileBytes);
+  } catch (e) {
+    if (e instanceof BlobNotFoundError) throw gone();
+    throw e;
+  }
+  try {
+    return await read(file);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** The run no longer keeps its upload; the blob goes when no other run keeps the same bytes. */
+async function releaseUpload(db: Kysely<DB>, files: UploadFiles, run: { org_id: string; id: string; stored_name: string | null }, set: Partial<ImportRunsTable> = {}) {
+  await repo.updateRun(db, run.org_id, run.id, { ...set, stored_name: null });
+  const sha = run.stored_name;
+  // Best effort: a blob left behind costs space, not correctness.
+  if (sha && SHA256_RE.test(sha) && !(await repo.uploadInUse(db, sha))) await files.blobs.remove(sha).catch(() => undefined);
+}
 
 /** Uploads not taken further are removed after this long. */
 const ABANDONED_MS = 7 * 86_400_000;
 
 /**
- * Registers an uploaded file (already written to DATA_DIR/imports under `storedName`) as a new run: it must read
- * as a spreadsheet, and its columns get a suggested mapping. A file that is not a spreadsheet is deleted and refused.
+ * Registers an uploaded file (received into a scratch file on this machine, which the caller deletes) as a new run:
+ * it must read as a spreadsheet, and its columns get a suggested mapping; then it is kept in blob storage, where the
+ * import job reads it from. A file that is not a spreadsheet is refused and never stored.
  */
-export async function createRun(ctx: OrgContext, dataDir: string, upload: { storedName: string; fileName: string; size: number }): Promise<RunView> {
+export async function createRun(ctx: OrgContext, files: UploadFiles, upload: { id: string; path: string; fileName: string; size: number }): Promise<RunView> {
   requirePermission(ctx, 'assets:write');
-  const file = storedPath(dataDir, upload.storedName);
-  let found;
-  try {
-    found = await mappingFor(ctx, file);
-  } catch (e) {
-    fs.rmSync(file, { force: true });
-    throw e;
-  }
+  const found = await mappingFor(ctx, upload.path);
+  const blob = await files.blobs.putFile(upload.path);
   const now = nowIso();
-  const id = path.parse(upload.storedName).name;
+  const id = upload.id;
   const row: ImportRunsTable = {
     id, org_id: ctx.orgId, created_at: now, updated_at: now, created_by: ctx.actor.label, file_name: upload.fileName.slice(0, 200) || 'spreadsheet',
-    file_size: upload.size, file_kind: found.info.format, stored_name: upload.storedName, sheet: found.info.sheet, mapping_json: JSON.stringify(found.mapping),
+    file_size: upload.size, file_kind: found.info.format, stored_name: blob.sha256, sheet: found.info.sheet, mapping_json: JSON.stringify(found.mapping),
     create_sites: 0, state: 'uploaded', phase: null, rows_total: null, rows_read: 0, rows_validated: 0, rows_written: 0,
     preview_json: null, report_json: null, error: null, finished_at: null,
   };
   await repo.insertRun(ctx.db, row);
-  purgeAbandoned(ctx.db, dataDir).catch(() => undefined);
+  purgeAbandoned(ctx.db, files).catch(() => undefined);
   return toRun(row);
 }
 
-async function purgeAbandoned(db: Kysely<DB>, dataDir: string) {
+async function purgeAbandoned(db: Kysely<DB>, files: UploadFiles) {
   const cutoff = new Date(Date.now() - ABANDONED_MS).toISOString();
   const old = await db.selectFrom('import_runs').select(['id', 'org_id', 'stored_name']).where('stored_name', 'is not', null)
     .where('updated_at', '<', cutoff).where('state', 'in', ['uploaded', 'previewed', 'failed']).limit(100).execute();
   for (const r of old) {
-    fs.rmSync(storedPath(dataDir, r.stored_name!), { force: true });
-    await repo.updateRun(db, r.org_id, r.id, { stored_name: null, state: 'failed', error: 'The uploaded file was removed after a week without being imported' });
+    await releaseUpload(db, files, r, { state: 'failed', error: 'The uploaded file was removed after a week without being imported' });
   }
 }
 
@@ -166,16 +206,9 @@ export async function listRuns(ctx: OrgContext, before?: string, limit = 20) {
 const summaryOf = (r: ImportReport) => ({ added: r.added, updated: r.updated, unchanged: r.unchanged, notInFile: r.notInFile, errorCount: r.errorCount });
 
 /** The headings, a few sample values and the current mapping of a run, for the mapping page. */
-export async function runColumns(ctx: OrgContext, dataDir: string, run: Pick<RunView, 'id' | 'format' | 'sheet'> & { mapping: Record<string, string> }) {
-  const file = storedFile(dataDir, run);
-  const found = await mappingFor(ctx, file, { sheet: run.sheet, mapping: run.mapping });
+export async function runColumns(ctx: OrgContext, files: UploadFiles, run: Pick<RunView, 'id' | 'upload' | 'format' | 'sheet'> & { mapping: Record<string, string> }) {
+  const found = await withLocalCopy(files, run.upload, (file) => mappingFor(ctx, file, { sheet: run.sheet, mapping: run.mapping }));
   return { headings: found.headings, samples: found.samples, mapping: found.mapping, sheets: found.info.sheets, sheet: found.info.sheet };
-}
-
-function storedFile(dataDir: string, run: Pick<RunView, 'id'>) {
-  const file = storedPath(dataDir, `${run.id}.upload`);
-  if (!fs.existsSync(file)) throw new AppError(410, 'gone', 'The uploaded file is no longer kept. Upload it again');
-  return file;
 }
 
 const editable = (run: RunView) => {
@@ -188,12 +221,12 @@ const editable = (run: RunView) => {
  * Sets the mapping (and sheet) of a run, optionally saving it for the organisation's next imports, and queues the
  * dry run whose report the person confirms.
  */
-export async function chooseMapping(ctx: OrgContext, dataDir: string, jobs: JobQueue, id: string, input: { mapping: Record<string, string>; save: boolean; sheet?: string | null }) {
+export async function chooseMapping(ctx: OrgContext, files: UploadFiles, jobs: JobQueue, id: string, input: { mapping: Record<string, string>; save: boolean; sheet?: string | null }) {
   requirePermission(ctx, 'assets:write');
   const run = await getRun(ctx, id);
   editable(run);
   const sheetChanged = !!input.sheet && input.sheet !== run.sheet;
-  const cols = await runColumns(ctx, dataDir, { ...run, sheet: input.sheet ?? run.sheet });
+  const cols = await runColumns(ctx, files, { ...run, sheet: input.sheet ?? run.sheet });
   if (sheetChanged) {
     // Another sheet has other headings: show its mapping first.
     await repo.updateRun(ctx.db, ctx.orgId, id, { sheet: cols.sheet, mapping_json: JSON.stringify(cols.mapping), updated_at: nowIso() });
@@ -227,8 +260,8 @@ export async function confirmRun(ctx: OrgContext, jobs: JobQueue, id: string, in
 }
 
 /** API: an upload imported (or dry-run) in one go, with the mapping given or suggested. */
-export async function queueDirect(ctx: OrgContext, dataDir: string, jobs: JobQueue, run: RunView, input: { mapping?: Record<string, string>; sheet?: string; createSites: boolean; dryRun: boolean }) {
-  const cols = await runColumns(ctx, dataDir, { ...run, sheet: input.sheet ?? run.sheet, mapping: input.mapping ?? run.mapping });
+export async function queueDirect(ctx: OrgContext, files: UploadFiles, jobs: JobQueue, run: RunView, input: { mapping?: Record<string, string>; sheet?: string; createSites: boolean; dryRun: boolean }) {
+  const cols = await runColumns(ctx, files, { ...run, sheet: input.sheet ?? run.sheet, mapping: input.mapping ?? run.mapping });
   const mapping = checkMapping(cols.headings, { ...cols.mapping, ...(input.mapping ?? {}) });
   if (input.createSites) requirePermission(ctx, 'estate:write');
   await repo.updateRun(ctx.db, ctx.orgId, run.id, {
@@ -246,18 +279,26 @@ const jobPayload = (ctx: OrgContext, runId: string, dryRun: boolean): JobPayload
  * The `imports.run` job: a dry run (the preview) or the import, with progress stored on the run as it goes.
  * Problems with the file or the rows are the run's outcome, not job failures (a retry would find the same).
  */
-export async function runImportJob(db: Kysely<DB>, dbKind: DbKind, dataDir: string, payload: JobPayload, heartbeat: () => Promise<void>) {
+export async function runImportJob(db: Kysely<DB>, dbKind: DbKind, files: UploadFiles, payload: JobPayload, heartbeat: () => Promise<void>) {
   const org = await db.selectFrom('organisations').select(['id', 'slug']).where('id', '=', payload.orgId).executeTakeFirst();
   if (!org) return { skipped: 'organisation gone' };
   const ctx: OrgContext = { db, orgId: org.id, orgSlug: org.slug, role: payload.role, actor: payload.actor };
   const row = await repo.findRun(db, org.id, payload.runId);
   if (!row) return { skipped: 'import gone' };
   const run = toRun(row);
-  const file = storedPath(dataDir, row.stored_name ?? '');
-  if (!row.stored_name || !fs.existsSync(file)) {
-    await repo.updateRun(db, org.id, run.id, { state: 'failed', error: 'The uploaded file is no longer kept. Upload it again', finished_at: nowIso(), updated_at: nowIso() });
+  try {
+    // The worker may be another machine: it reads the upload from blob storage into its own scratch space.
+    return await withLocalCopy(files, row.stored_name, (file) => importRunFile(ctx, dbKind, files, run, file, payload, heartbeat));
+  } catch (e) {
+    if (!(e instanceof AppError) || e.status !== 410) throw e;
+    await repo.updateRun(db, org.id, run.id, { state: 'failed', error: e.message, finished_at: nowIso(), updated_at: nowIso() });
     return { failed: true };
   }
+}
+
+async function importRunFile(ctx: OrgContext, dbKind: DbKind, files: UploadFiles, run: RunView, file: string, payload: JobPayload, heartbeat: () => Promise<void>) {
+  const { db } = ctx;
+  const org = { id: ctx.orgId };
   // Progress goes to the run now and then, never waited for (on SQLite the import's own transaction holds the
   // only connection while writing, so that phase's progress shows when it commits).
   let last = 0;
@@ -288,7 +329,7 @@ export async function runImportJob(db: Kysely<DB>, dbKind: DbKind, dataDir: stri
         rows_written: report.written ? report.rows : 0, report_json: JSON.stringify(report), finished_at: now, updated_at: now,
         error: report.written ? null : `${report.errorCount} row error${report.errorCount === 1 ? '' : 's'}: nothing was imported`,
       });
-      if (report.written) { fs.rmSync(file, { force: true }); await repo.updateRun(db, org.id, run.id, { stored_name: null }); }
+      if (report.written) await releaseUpload(db, files, { org_id: org.id, id: run.id, stored_name: run.upload });
     }
     return summaryOf(report);
   } catch (e) {

@@ -8,25 +8,22 @@ import { AppError } from '../../platform/errors';
 import type { AppDeps } from '../../web/http';
 import { checkCsrf } from '../../web/auth';
 import { mintId } from './ids';
-import { importsDir } from './service';
+import { scratchFile, uploadFiles } from './service';
 
-// Spreadsheet uploads stream straight to DATA_DIR/imports (a register can be hundreds of megabytes, so it is never
-// held in memory), bounded by config.maxImportBytes: past it the partial file is deleted and the request refused.
+// Spreadsheet uploads stream to a scratch file on this machine (a register can be hundreds of megabytes, so it is
+// never held in memory), bounded by config.maxImportBytes: past it the partial file is deleted and the request
+// refused. The route that accepts it stores it in blob storage (imports service createRun); the scratch file is
+// deleted when the response is sent, whatever happened.
 // Form fields land on req.body as strings, so the page's CSRF check works as for any form; for pages the token
 // (which comes first in the form) is checked before a byte of the file is written.
 
-export interface StoredUpload { storedName: string; fileName: string; size: number }
+/** A received upload: the run id minted for it and the scratch file holding its bytes. */
+export interface ReceivedUpload { id: string; path: string; fileName: string; size: number }
 
-const uploads = new WeakMap<FastifyRequest, StoredUpload & { path: string; kept: boolean }>();
+const uploads = new WeakMap<FastifyRequest, ReceivedUpload>();
 
-export function uploadOf(req: FastifyRequest): StoredUpload | null {
+export function uploadOf(req: FastifyRequest): ReceivedUpload | null {
   return uploads.get(req) ?? null;
-}
-
-/** The upload became an import run: keep the file. Any other upload is deleted when the response is sent. */
-export function keepUpload(req: FastifyRequest) {
-  const u = uploads.get(req);
-  if (u) u.kept = true;
 }
 
 const tooLarge = (maxBytes: number) => {
@@ -37,12 +34,12 @@ const tooLarge = (maxBytes: number) => {
 export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
   const maxBytes = deps.config.maxImportBytes;
   await scope.register(multipart, { limits: { fields: 20, fieldSize: 64 * 1024, parts: 30, files: 1, fieldNameSize: 100, fileSize: maxBytes }, throwFileSizeLimit: false });
-  const dir = importsDir(deps.config.dataDir);
+  const files = uploadFiles(deps.storage, deps.config.dataDir);
 
-  // Refused for any reason (no permission, not a spreadsheet, a bad field): the file goes.
+  // Stored in blob storage or refused (no permission, not a spreadsheet, a bad field): the scratch copy goes.
   scope.addHook('onResponse', async (req) => {
     const u = uploads.get(req);
-    if (u && !u.kept) fs.rmSync(u.path, { force: true });
+    if (u) fs.rmSync(u.path, { force: true });
   });
 
   scope.addHook('preValidation', async (req) => {
@@ -59,16 +56,13 @@ export async function registerUploads(scope: FastifyInstance, deps: AppDeps) {
         if (part.fieldname !== 'file' || written) { part.file.resume(); continue; }
         req.body = body;
         if (!api) checkCsrf(req);
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const id = mintId();
-        const storedName = `${id}.upload`;
-        written = path.join(dir, storedName);
+        written = scratchFile(files);
         let size = 0;
         const count = new Transform({ transform(chunk: Buffer, _e, cb) { size += chunk.length; cb(null, chunk); } });
         await pipeline(part.file, count, fs.createWriteStream(written, { mode: 0o640 }));
         if (part.file.truncated || size > maxBytes) throw tooLarge(maxBytes);
         if (size === 0 && !part.filename) { fs.rmSync(written, { force: true }); written = null; continue; }
-        uploads.set(req, { storedName, fileName: path.basename(part.filename || 'spreadsheet'), size, path: written, kept: false });
+        uploads.set(req, { id: mintId(), path: written, fileName: path.basename(part.filename || 'spreadsheet'), size });
       }
     } catch (e: any) {
       if (written) fs.rmSync(written, { force: true });
